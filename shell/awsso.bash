@@ -1,0 +1,58 @@
+# shellcheck shell=bash
+# awsso shell integration for bash, printed by `awsso init bash`.
+
+# `use` and `unset` print shell code; the wrapper runs it in this shell. Everything else passes straight through.
+# The binary's absolute path is baked in, so aliases and PATH changes cannot redirect it.
+__AWSSO_CMD__() {
+    case "${1-}" in
+    use | unset)
+        case " $* " in
+        *" -h "* | *" --help "*)
+            __AWSSO_BIN__ "$@"
+            return
+            ;;
+        esac
+        local __awsso_code
+        __awsso_code="$(__AWSSO_BIN__ "$1" --shell bash "${@:2}")" || return
+        eval "$__awsso_code"
+        ;;
+    *)
+        __AWSSO_BIN__ "$@"
+        ;;
+    esac
+}
+
+# >>> prompt
+# The identity segment is a command substitution inside PS1, so no variable ever holds awsso's output.
+__awsso_ps1() {
+    local __awsso_seg
+    __awsso_seg="$(__AWSSO_BIN__ prompt 2>/dev/null)" || return 0
+    if [ -n "$__awsso_seg" ]; then
+        printf '%s ' "$__awsso_seg"
+    fi
+    return 0
+}
+
+# Runs from PROMPT_COMMAND: put the segment back if a theme rewrote PS1, and hand on the last command's status.
+__awsso_hook() {
+    local __awsso_status=$?
+    case "$PS1" in
+    *'$(__awsso_ps1)'*) ;;
+    *) PS1='$(__awsso_ps1)'"$PS1" ;;
+    esac
+    return "$__awsso_status"
+}
+
+# Prepend once. Assigning to PROMPT_COMMAND edits its first element when it is a bash 5.1 array.
+case ";${PROMPT_COMMAND[*]-};" in
+*";__awsso_hook;"*) ;;
+*) PROMPT_COMMAND="__awsso_hook;${PROMPT_COMMAND-}" ;;
+esac
+# <<< prompt
+
+# >>> completions
+__AWSSO_COMPLETIONS__
+# <<< completions
+
+# To enable, add this line to ~/.bashrc:
+#   eval "$(awsso init bash)"

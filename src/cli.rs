@@ -1,0 +1,101 @@
+//! The command-line surface (clap derive). No logic lives here: each subcommand's code is in `cmd/`.
+#![allow(clippy::doc_markdown)] // these comments are help text for users, not rustdoc
+//! `///` comments are the help users read.
+
+use clap::{Args, Parser, Subcommand};
+use clap_complete::engine::ArgValueCompleter;
+
+use crate::cmd::completions::complete_profiles;
+use crate::shell::Shell;
+
+const ENV_HELP: &str = "\
+Environment:
+  AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE  where the AWS config and credentials files are
+  AWS_PROFILE, AWS_DEFAULT_PROFILE              the active profile (read by `prompt`)
+  AWSSO_SHELL          shell syntax for `use`/`unset` when --shell is absent (else guessed from $SHELL)
+  AWSSO_PROFILE        the profile a raw-credentials `use --creds` activated (read by `prompt`)
+  AWSSO_PROMPT_FORMAT  the default format for `awsso prompt`
+  NO_COLOR             disables colour
+
+Set up your shell with one line (see `awsso init --help`):
+  bash: eval \"$(awsso init bash)\"     zsh: eval \"$(awsso init zsh)\"
+  fish: awsso init fish | source       PowerShell: Invoke-Expression (& { (awsso init powershell | Out-String) })";
+
+/// AWS IAM Identity Center (SSO) made easy in the shell.
+#[derive(Debug, Parser)]
+#[command(name = "awsso", version, about, after_help = ENV_HELP, max_term_width = 110)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Make PROFILE the active AWS identity in this shell (prints shell code for eval)
+    #[command(name = "use")]
+    Use(UseArgs),
+    /// Undo `awsso use` in this shell (prints shell code for eval)
+    Unset(UnsetArgs),
+    /// List every configured profile
+    List(ListArgs),
+    /// Print the identity segment for a shell prompt; prints nothing when no profile is active
+    Prompt(PromptArgs),
+    /// Print the shell integration to load from your shell's rc file
+    Init(InitArgs),
+    /// Print the completion script for a shell
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UseArgs {
+    /// Profile to activate (a name from ~/.aws/config or ~/.aws/credentials)
+    #[arg(add = ArgValueCompleter::new(complete_profiles))]
+    pub(crate) profile: String,
+    /// Also set AWS_REGION and AWS_DEFAULT_REGION to this region
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Option<String>,
+    /// Shell syntax to print [default: $AWSSO_SHELL, else guessed from $SHELL, else bash]
+    #[arg(long, value_name = "SHELL")]
+    pub(crate) shell: Option<Shell>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UnsetArgs {
+    /// Shell syntax to print [default: $AWSSO_SHELL, else guessed from $SHELL, else bash]
+    #[arg(long, value_name = "SHELL")]
+    pub(crate) shell: Option<Shell>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Print a JSON array instead of a table
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PromptArgs {
+    /// Format string [default: $AWSSO_PROMPT_FORMAT, else "{profile}[ {account}/{role}][ {ttl}]"].
+    /// Tokens: {profile} {account} {role} {session} {region} {ttl} {expires}. Text in [...] is shown only
+    /// when every token inside it has a value; \[ \] \{ \} \\ print the character itself.
+    #[arg(long, short, value_name = "F")]
+    pub(crate) format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// Shell to integrate with
+    pub(crate) shell: Shell,
+    /// Name of the wrapper function (and of the command completed)
+    #[arg(long, value_name = "NAME", default_value = "awsso")]
+    pub(crate) cmd: String,
+    /// Leave the prompt alone (no identity segment)
+    #[arg(long)]
+    pub(crate) no_prompt: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// Shell to print completions for
+    pub(crate) shell: Shell,
+}

@@ -1,0 +1,57 @@
+//! `awsso completions SHELL`, and the dynamic completers that read profile names from the current config.
+//!
+//! Registration scripts come from `clap_complete`'s environment-driven engine: the shell calls
+//! `COMPLETE=<shell> awsso -- <words>` and `main` answers before anything else runs.
+
+use std::ffi::OsStr;
+
+use clap_complete::engine::CompletionCandidate;
+use clap_complete::env::{Bash, EnvCompleter, Fish, Powershell, Zsh};
+
+use crate::cli::CompletionsArgs;
+use crate::cmd::print_once;
+use crate::config::Files;
+use crate::env::Env;
+use crate::shell::Shell;
+
+impl CompletionsArgs {
+    pub(crate) fn run(&self) -> anyhow::Result<()> {
+        print_once(&registration(self.shell, "awsso", "awsso")?)
+    }
+}
+
+/// The script that registers completion of `command` by calling back `completer` (a path or a name on PATH).
+pub(crate) fn registration(shell: Shell, command: &str, completer: &str) -> anyhow::Result<String> {
+    let engine: &dyn EnvCompleter = match shell {
+        Shell::Bash => &Bash,
+        Shell::Zsh => &Zsh,
+        Shell::Fish => &Fish,
+        Shell::Powershell => &Powershell,
+    };
+    let mut buf = Vec::new();
+    engine.write_registration("COMPLETE", command, command, completer, &mut buf)?;
+    Ok(String::from_utf8(buf)?)
+}
+
+/// Profile names from the config and credentials files that start with what has been typed.
+pub(crate) fn complete_profiles(current: &OsStr) -> Vec<CompletionCandidate> {
+    let env = Env::from_process();
+    let Ok(files) = Files::load(&env) else {
+        return Vec::new();
+    };
+    let Ok(config) = files.parse() else {
+        return Vec::new();
+    };
+    let prefix = current.to_string_lossy();
+    config
+        .all_profiles()
+        .filter(|p| p.name().starts_with(&*prefix))
+        .map(|p| {
+            let help = match (p.account_id(), p.role_name()) {
+                (Some(account), Some(role)) => format!("{account}/{role}"),
+                _ => p.kind().as_str().to_owned(),
+            };
+            CompletionCandidate::new(p.name()).help(Some(help.into()))
+        })
+        .collect()
+}

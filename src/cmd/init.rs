@@ -1,0 +1,114 @@
+//! `awsso init SHELL [--cmd NAME] [--no-prompt]`: the shell integration, from the real script files in `shell/`.
+//!
+//! Three substitutions: the wrapper's name, the binary's absolute path (quoted for the shell, as starship bakes in
+//! its own path), and the completion registration. `--no-prompt` cuts the block between the prompt markers.
+
+use crate::cli::InitArgs;
+use crate::cmd::completions::registration;
+use crate::cmd::print_once;
+use crate::error::Error;
+use crate::shell::Shell;
+
+const BASH: &str = include_str!("../../shell/awsso.bash");
+const ZSH: &str = include_str!("../../shell/awsso.zsh");
+const FISH: &str = include_str!("../../shell/awsso.fish");
+const POWERSHELL: &str = include_str!("../../shell/awsso.ps1");
+
+impl InitArgs {
+    pub(crate) fn run(&self) -> anyhow::Result<()> {
+        let exe = std::env::current_exe()?;
+        let exe = exe
+            .to_str()
+            .ok_or_else(|| anyhow::anyhow!("the path of the awsso binary is not valid UTF-8"))?;
+        print_once(&render(self.shell, &self.cmd, exe, !self.no_prompt)?)
+    }
+}
+
+/// A function name every shell accepts and no quoting is needed for.
+fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+pub(crate) fn render(shell: Shell, cmd: &str, exe: &str, prompt: bool) -> anyhow::Result<String> {
+    if !valid_name(cmd) {
+        return Err(Error::Usage(format!(
+            "`{cmd}` cannot be a function name; use letters, digits, `_` and `-`, starting with a letter"
+        ))
+        .into());
+    }
+    let template = match shell {
+        Shell::Bash => BASH,
+        Shell::Zsh => ZSH,
+        Shell::Fish => FISH,
+        Shell::Powershell => POWERSHELL,
+    };
+    let mut script = if prompt {
+        template.to_owned()
+    } else {
+        cut_block(template, "prompt")
+    };
+    let completions = registration(shell, cmd, exe)?;
+    script = script
+        .replace("__AWSSO_COMPLETIONS__", completions.trim())
+        .replace("__AWSSO_BIN__", &shell.quote(exe))
+        .replace("__AWSSO_CMD__", cmd);
+    Ok(script)
+}
+
+/// Remove the lines from `# >>> NAME` through `# <<< NAME`.
+fn cut_block(template: &str, name: &str) -> String {
+    let (start, end) = (format!("# >>> {name}"), format!("# <<< {name}"));
+    let mut out = String::with_capacity(template.len());
+    let mut inside = false;
+    for line in template.split_inclusive('\n') {
+        if line.trim_end() == start {
+            inside = true;
+        } else if line.trim_end() == end {
+            inside = false;
+        } else if !inside {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXE: &str = "/opt/awsso dir/bin/awsso";
+
+    #[test]
+    fn snapshots() {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell] {
+            insta::assert_snapshot!(
+                format!("init_{}", shell.name()),
+                render(shell, "awsso", EXE, true).unwrap()
+            );
+        }
+        insta::assert_snapshot!(
+            "init_bash_no_prompt_cmd_aws",
+            render(Shell::Bash, "aws-sso", EXE, false).unwrap()
+        );
+    }
+
+    #[test]
+    fn no_placeholder_survives() {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell] {
+            for prompt in [true, false] {
+                let s = render(shell, "sw", EXE, prompt).unwrap();
+                assert!(!s.contains("__AWSSO_"), "{shell:?}");
+                assert_eq!(s.contains(" prompt 2>"), prompt, "{shell:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn bad_function_names_are_refused() {
+        for bad in ["", "1x", "a b", "x;rm", "$(x)"] {
+            assert!(render(Shell::Bash, bad, EXE, true).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! `awsso list [--json]`: every configured profile, from the config and credentials files.
+
+use crate::cli::ListArgs;
+use crate::cmd::print_once;
+use crate::config::{Files, Kind};
+use crate::env::Env;
+
+#[derive(serde::Serialize)]
+struct Row<'a> {
+    name: &'a str,
+    kind: Kind,
+    sso_session: Option<&'a str>,
+    sso_start_url: Option<&'a str>,
+    sso_region: Option<&'a str>,
+    account_id: Option<&'a str>,
+    /// Filled in from the portal once `awsso accounts` has run (a later feature); `null` until then.
+    account_name: Option<&'a str>,
+    role_name: Option<&'a str>,
+    region: Option<&'a str>,
+}
+
+impl ListArgs {
+    pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {
+        let files = Files::load(env)?;
+        let config = files.parse()?;
+        let rows: Vec<Row<'_>> = config
+            .all_profiles()
+            .map(|p| Row {
+                name: p.name(),
+                kind: p.kind(),
+                sso_session: p.sso_session_name(),
+                sso_start_url: p.start_url(),
+                sso_region: p.sso_region(),
+                account_id: p.account_id(),
+                account_name: None,
+                role_name: p.role_name(),
+                region: p.region(),
+            })
+            .collect();
+        if self.json {
+            let mut text = serde_json::to_string_pretty(&rows)?;
+            text.push('\n');
+            return print_once(&text);
+        }
+        if rows.is_empty() {
+            let path = files
+                .config_path
+                .as_ref()
+                .map_or_else(|| "~/.aws/config".to_owned(), |p| p.display().to_string());
+            eprintln!("awsso: no profiles in {path}");
+            return Ok(());
+        }
+        print_once(&table(&rows))
+    }
+}
+
+fn table(rows: &[Row<'_>]) -> String {
+    let header = ["PROFILE", "KIND", "SESSION", "ACCOUNT", "ROLE", "REGION"];
+    let cells: Vec<[&str; 6]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.name,
+                r.kind.as_str(),
+                r.sso_session.unwrap_or("-"),
+                r.account_id.unwrap_or("-"),
+                r.role_name.unwrap_or("-"),
+                r.region.unwrap_or("-"),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &cells {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&cells) {
+        let mut line = String::new();
+        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+            line.push_str(cell);
+            if i + 1 < row.len() {
+                line.extend(std::iter::repeat_n(' ', w - cell.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,77 @@
+//! `awsso use PROFILE`: print the exports that make PROFILE the active identity in the calling shell.
+
+use std::io::IsTerminal as _;
+
+use crate::cli::UseArgs;
+use crate::cmd::{PROFILE_SHADOWS, print_once, resolve_shell, unknown_profile};
+use crate::config::{Files, Kind};
+use crate::env::Env;
+use crate::error::Error;
+use crate::shell::EnvChanges;
+use crate::sso::cache;
+
+impl UseArgs {
+    pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {
+        let shell = resolve_shell(self.shell, env);
+        if let Some(region) = &self.region {
+            validate_region(region)?;
+        }
+        let files = Files::load(env)?;
+        let config = files.parse()?;
+        let profile = config
+            .profile(&self.profile)
+            .ok_or_else(|| unknown_profile(&config, &self.profile))?;
+
+        let mut changes = EnvChanges {
+            set: vec![("AWS_PROFILE", profile.name().to_owned())],
+            unset: PROFILE_SHADOWS.to_vec(),
+        };
+        if let Some(region) = &self.region {
+            // The AWS CLI v2 and Rust SDK read AWS_REGION; botocore reads only AWS_DEFAULT_REGION (protocol.md §6.2).
+            changes.set.push(("AWS_REGION", region.clone()));
+            changes.set.push(("AWS_DEFAULT_REGION", region.clone()));
+        }
+
+        if let (Some(key), Kind::Sso | Kind::LegacySso) = (profile.token_cache_key(), profile.kind()) {
+            let state = cache::token_state(env.sso_cache_dir().as_deref(), key, time::OffsetDateTime::now_utc());
+            if !state.usable() {
+                let login = match profile.sso_session_name() {
+                    Some(session) => format!("aws sso login --sso-session {}", crate::shell::posix_quote(session)),
+                    None => format!("aws sso login --profile {}", crate::shell::posix_quote(profile.name())),
+                };
+                eprintln!(
+                    "awsso: the SSO token for `{key}` is {}; log in with `{login}`",
+                    state.as_str()
+                );
+            }
+        }
+
+        if std::io::stdout().is_terminal() {
+            eprintln!(
+                "awsso: this is shell code for eval: run `eval \"$(awsso use {p})\"`, or load `awsso init` once so \
+                 `awsso use {p}` works by itself",
+                p = crate::shell::posix_quote(profile.name())
+            );
+        }
+        print_once(&shell.render(&changes))
+    }
+}
+
+/// Region names are lowercase letters, digits and dashes (`us-east-1`, `eu-central-2`, `us-gov-west-1`).
+fn validate_region(region: &str) -> anyhow::Result<()> {
+    let ok = !region.is_empty()
+        && region.len() <= 32
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !region.starts_with('-')
+        && !region.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "`{region}` is not an AWS region name; use one like `us-east-1`"
+        ))
+        .into())
+    }
+}

@@ -1,0 +1,334 @@
+//! The typed view of `~/.aws/config` and `~/.aws/credentials`: profiles and sso-sessions, resolved the way
+//! botocore resolves them (protocol.md §6.1), since the AWS CLI is what awsso's users run beside it.
+//!
+//! [`Files`] owns the text that was read; [`Config`] borrows from it. Nothing here touches the network or the token
+//! cache.
+
+pub(crate) mod ini;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::env::Env;
+use ini::Entry;
+#[cfg(test)]
+use ini::Value;
+
+/// The raw text of both files. A missing file reads as empty, as it does for every AWS SDK.
+#[derive(Debug, Default)]
+pub(crate) struct Files {
+    pub(crate) config_path: Option<PathBuf>,
+    pub(crate) config: String,
+    pub(crate) credentials_path: Option<PathBuf>,
+    pub(crate) credentials: String,
+}
+
+#[allow(clippy::naive_bytecount)] // only on the error path
+fn read_optional(path: Option<&Path>) -> anyhow::Result<String> {
+    let Some(path) = path else {
+        return Ok(String::new());
+    };
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
+            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+            anyhow::anyhow!(
+                "{}: line {line}: the file is not valid UTF-8; re-save it as UTF-8",
+                path.display()
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(e).with_context(|| format!("could not read {}", path.display())),
+    }
+}
+
+impl Files {
+    pub(crate) fn load(env: &Env) -> anyhow::Result<Self> {
+        let config_path = env.config_file();
+        let credentials_path = env.credentials_file();
+        Ok(Self {
+            config: read_optional(config_path.as_deref())?,
+            credentials: read_optional(credentials_path.as_deref())?,
+            config_path,
+            credentials_path,
+        })
+    }
+
+    pub(crate) fn parse(&self) -> anyhow::Result<Config<'_>> {
+        let name =
+            |p: &Option<PathBuf>, fallback: &str| p.as_ref().map_or(fallback.to_owned(), |p| p.display().to_string());
+        let config =
+            ini::parse(&self.config).map_err(|e| anyhow::anyhow!("{}: {e}", name(&self.config_path, "config")))?;
+        let credentials = ini::parse(&self.credentials)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", name(&self.credentials_path, "credentials")))?;
+        Ok(Config::build(config, credentials))
+    }
+}
+
+/// A named group of properties: a profile, an sso-session or a services section.
+#[derive(Debug, Clone)]
+pub(crate) struct Props<'a> {
+    pub(crate) name: Cow<'a, str>,
+    pub(crate) entries: Vec<Entry<'a>>,
+}
+
+impl Props<'_> {
+    /// A flat string property.
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|e| e.key == key)
+            .and_then(|e| e.value.as_str())
+    }
+
+    /// A flat, non-empty string property.
+    pub(crate) fn get_nonempty(&self, key: &str) -> Option<&str> {
+        self.get(key).filter(|v| !v.is_empty())
+    }
+}
+
+/// An ordered name → properties map where a later definition replaces an earlier one in place, as assigning to
+/// a Python dict does.
+#[derive(Debug, Default)]
+pub(crate) struct Named<'a> {
+    pub(crate) items: Vec<Props<'a>>,
+    index: HashMap<Cow<'a, str>, usize>,
+}
+
+impl<'a> Named<'a> {
+    fn insert(&mut self, props: Props<'a>) {
+        if let Some(&i) = self.index.get(&props.name) {
+            self.items[i] = props;
+        } else {
+            self.index.insert(props.name.clone(), self.items.len());
+            self.items.push(props);
+        }
+    }
+
+    fn get_mut(&mut self, name: &str) -> Option<&mut Props<'a>> {
+        self.index.get(name).map(|&i| &mut self.items[i])
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&Props<'a>> {
+        self.index.get(name).map(|&i| &self.items[i])
+    }
+
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.items.iter().map(|p| &*p.name)
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Config<'a> {
+    pub(crate) profiles: Named<'a>,
+    pub(crate) sso_sessions: Named<'a>,
+    pub(crate) services: Named<'a>,
+}
+
+/// Copy `[DEFAULT]` keys into a section that lacks them, as `configparser` does for every section.
+fn with_defaults<'a>(mut entries: Vec<Entry<'a>>, defaults: &[Entry<'a>]) -> Vec<Entry<'a>> {
+    for d in defaults {
+        if !entries.iter().any(|e| e.key == d.key) {
+            entries.push(d.clone());
+        }
+    }
+    entries
+}
+
+impl<'a> Config<'a> {
+    /// botocore's `build_profile_map` over the config file, then the credentials file merged over it
+    /// (`botocore/configloader.py`, `botocore/session.py` `full_config`; protocol.md §6.1).
+    fn build(config: ini::Ini<'a>, credentials: ini::Ini<'a>) -> Self {
+        let mut out = Config::default();
+        for section in config.sections {
+            let entries = with_defaults(section.entries, &config.defaults);
+            let header = section.header;
+            // Section headers are shell words: `[profile 'my prof']` names `my prof`; a header that does not split
+            // into exactly two words is dropped. The prefix test is `startswith`, not a word match.
+            let two_words = || match ini::shlex_split(header) {
+                Some(mut words) if words.len() == 2 => words.pop(),
+                _ => None,
+            };
+            let (map, name) = if header.starts_with("profile") {
+                (&mut out.profiles, two_words())
+            } else if header.starts_with("sso-session") {
+                (&mut out.sso_sessions, two_words())
+            } else if header.starts_with("services") {
+                (&mut out.services, two_words())
+            } else if header == "default" {
+                (&mut out.profiles, Some("default".to_owned()))
+            } else {
+                continue;
+            };
+            if let Some(name) = name {
+                map.insert(Props {
+                    name: Cow::Owned(name),
+                    entries,
+                });
+            }
+        }
+        // Credentials sections are plain names (no `profile ` prefix, no shell words) and win key by key.
+        for section in credentials.sections {
+            let entries = with_defaults(section.entries, &credentials.defaults);
+            if let Some(profile) = out.profiles.get_mut(section.header) {
+                for entry in entries {
+                    match profile.entries.iter_mut().find(|e| e.key == entry.key) {
+                        Some(slot) => slot.value = entry.value,
+                        None => profile.entries.push(entry),
+                    }
+                }
+            } else {
+                out.profiles.insert(Props {
+                    name: Cow::Borrowed(section.header),
+                    entries,
+                });
+            }
+        }
+        out
+    }
+
+    pub(crate) fn profile(&self, name: &str) -> Option<Profile<'_, 'a>> {
+        self.profiles.get(name).map(|props| Profile { props, config: self })
+    }
+
+    pub(crate) fn all_profiles(&self) -> impl Iterator<Item = Profile<'_, 'a>> {
+        self.profiles.items.iter().map(|props| Profile { props, config: self })
+    }
+
+    /// Up to `max` profile names closest to `name`, best first, for "did you mean" hints: small edit distance,
+    /// one name containing the other, or a shared prefix of three characters or more.
+    pub(crate) fn closest_profiles(&self, name: &str, max: usize) -> Vec<&str> {
+        let lower = name.to_lowercase();
+        let limit = (lower.chars().count() / 3).max(2);
+        let mut scored: Vec<(usize, &str)> = self
+            .profiles
+            .names()
+            .filter_map(|n| {
+                let cand = n.to_lowercase();
+                let distance = strsim::damerau_levenshtein(&lower, &cand);
+                let prefix = lower.chars().zip(cand.chars()).take_while(|(a, b)| a == b).count();
+                let related = cand.contains(&lower) || lower.contains(&cand) || prefix >= 3;
+                (distance <= limit || related).then_some((distance, n))
+            })
+            .collect();
+        scored.sort_by_key(|&(distance, n)| (distance, n.len()));
+        scored.into_iter().take(max).map(|(_, n)| n).collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Kind {
+    /// `sso_session = …`: a refreshable token shared by every profile of the session.
+    Sso,
+    /// `sso_start_url` in the profile: an 8-hour token keyed by the start URL.
+    LegacySso,
+    Other,
+}
+
+impl Kind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Kind::Sso => "sso",
+            Kind::LegacySso => "legacy-sso",
+            Kind::Other => "other",
+        }
+    }
+}
+
+/// A profile with access to the rest of the config, for the sso-session it names.
+#[derive(Clone, Copy)]
+pub(crate) struct Profile<'c, 'a> {
+    pub(crate) props: &'c Props<'a>,
+    config: &'c Config<'a>,
+}
+
+impl<'c> Profile<'c, '_> {
+    pub(crate) fn name(&self) -> &'c str {
+        &self.props.name
+    }
+
+    pub(crate) fn kind(&self) -> Kind {
+        if self.props.get_nonempty("sso_session").is_some() {
+            Kind::Sso
+        } else if self.props.get_nonempty("sso_start_url").is_some() {
+            Kind::LegacySso
+        } else {
+            Kind::Other
+        }
+    }
+
+    pub(crate) fn sso_session_name(&self) -> Option<&'c str> {
+        self.props.get_nonempty("sso_session")
+    }
+
+    pub(crate) fn sso_session(&self) -> Option<&'c Props<'c>> {
+        self.config.sso_sessions.get(self.sso_session_name()?)
+    }
+
+    pub(crate) fn account_id(&self) -> Option<&'c str> {
+        self.props.get_nonempty("sso_account_id")
+    }
+
+    pub(crate) fn role_name(&self) -> Option<&'c str> {
+        self.props.get_nonempty("sso_role_name")
+    }
+
+    pub(crate) fn region(&self) -> Option<&'c str> {
+        self.props.get_nonempty("region")
+    }
+
+    pub(crate) fn start_url(&self) -> Option<&'c str> {
+        match self.kind() {
+            Kind::Sso => self.sso_session()?.get_nonempty("sso_start_url"),
+            Kind::LegacySso => self.props.get_nonempty("sso_start_url"),
+            Kind::Other => None,
+        }
+    }
+
+    pub(crate) fn sso_region(&self) -> Option<&'c str> {
+        match self.kind() {
+            Kind::Sso => self.sso_session()?.get_nonempty("sso_region"),
+            Kind::LegacySso => self.props.get_nonempty("sso_region"),
+            Kind::Other => None,
+        }
+    }
+
+    /// What names the token file: the session name, or the start URL exactly as written for legacy profiles
+    /// (protocol.md §1.1).
+    pub(crate) fn token_cache_key(&self) -> Option<&'c str> {
+        match self.kind() {
+            Kind::Sso => self.sso_session_name(),
+            Kind::LegacySso => self.props.get_nonempty("sso_start_url"),
+            Kind::Other => None,
+        }
+    }
+}
+
+/// Flatten a parsed map into JSON with botocore's shape, for the differential test and `list --json` debugging.
+#[cfg(test)]
+pub(crate) fn named_to_json(named: &Named<'_>) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for p in &named.items {
+        let mut props = serde_json::Map::new();
+        for e in &p.entries {
+            let v = match &e.value {
+                Value::Str(s) => serde_json::Value::String(s.to_string()),
+                Value::Nested(kv) => serde_json::Value::Object(
+                    kv.iter()
+                        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
+                        .collect(),
+                ),
+            };
+            props.insert(e.key.to_string(), v);
+        }
+        map.insert(p.name.to_string(), serde_json::Value::Object(props));
+    }
+    serde_json::Value::Object(map)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,17 @@
+//! Errors that carry an exit code. Everything else is an `anyhow` chain, printed as `awsso: {err:#}` with exit 1.
+
+/// An error with a specific exit status (cli.md "Exit codes").
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Error {
+    /// Bad input the user can fix: unknown profile, profile of the wrong kind. Exit 2, like clap's own errors.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    pub(crate) fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => 2,
+        }
+    }
+}

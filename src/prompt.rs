@@ -1,0 +1,216 @@
+//! The prompt segment: who is active and for how long, from the environment, the config and the token cache only.
+//!
+//! This runs before every prompt, so it never touches the network, never starts an async runtime and never fails
+//! loudly: anything odd yields `None` and the prompt simply shows less.
+
+use time::OffsetDateTime;
+
+use crate::config::Files;
+use crate::env::Env;
+use crate::sso::cache::{self, TokenState};
+
+pub(crate) const DEFAULT_FORMAT: &str = "{profile}[ {account}/{role}][ {ttl}]";
+
+/// What a prompt can show. Empty strings mean "unknown".
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Identity {
+    pub(crate) profile: String,
+    pub(crate) account: String,
+    pub(crate) role: String,
+    pub(crate) session: String,
+    pub(crate) region: String,
+    /// Time left, `↻` for an expired token that can refresh itself, or `expired`.
+    pub(crate) ttl: String,
+    /// When the token or credentials expire, RFC 3339.
+    pub(crate) expires: String,
+}
+
+/// The active identity, or `None` when no profile is active.
+pub(crate) fn identity(env: &Env, now: OffsetDateTime) -> Option<Identity> {
+    // Raw credentials from `use --creds` win over any profile, exactly as they do for the SDKs.
+    let creds_profile = env
+        .get("AWSSO_PROFILE")
+        .filter(|_| env.get("AWS_ACCESS_KEY_ID").is_some());
+    // The AWS CLI v2 order: AWS_PROFILE, then AWS_DEFAULT_PROFILE (protocol.md §6.2).
+    let name = creds_profile
+        .or_else(|| env.get("AWS_PROFILE"))
+        .or_else(|| env.get("AWS_DEFAULT_PROFILE"))?;
+    let files = Files::load(env).ok()?;
+    let config = files.parse().ok();
+    let profile = config.as_ref().and_then(|c| c.profile(name));
+    let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+    let mut id = Identity {
+        profile: name.to_owned(),
+        account: text(profile.and_then(|p| p.account_id())),
+        role: text(profile.and_then(|p| p.role_name())),
+        session: text(profile.and_then(|p| p.sso_session_name())),
+        region: text(profile.and_then(|p| p.region())),
+        ..Identity::default()
+    };
+    let expires_at = if creds_profile.is_some() {
+        let exp = env.get("AWS_CREDENTIAL_EXPIRATION").and_then(cache::parse_timestamp);
+        id.ttl = exp.map(|e| ttl_text((e - now).whole_seconds())).unwrap_or_default();
+        exp
+    } else if let Some(key) = profile.and_then(|p| p.token_cache_key()) {
+        let token = env.sso_cache_dir().and_then(|dir| cache::load_token(&dir, key));
+        id.ttl = match token.as_ref().map(|t| t.state(now)) {
+            Some(TokenState::Valid(left)) => ttl_text(left),
+            Some(TokenState::Refreshable) => "↻".to_owned(),
+            Some(TokenState::Expired | TokenState::Missing) => "expired".to_owned(),
+            None => "no token".to_owned(),
+        };
+        token.map(|t| t.expires_at)
+    } else {
+        None
+    };
+    id.expires = expires_at.map(rfc3339).unwrap_or_default();
+    // The environment's region beats the profile's, as in the AWS CLI v2.
+    if let Some(region) = env.get("AWS_REGION").or_else(|| env.get("AWS_DEFAULT_REGION")) {
+        region.clone_into(&mut id.region);
+    }
+    Some(id)
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+    ))
+    .unwrap_or_default()
+}
+
+/// `2d3h`, `7h12m`, `12m`, `<1m`, or `expired`.
+pub(crate) fn ttl_text(seconds: i64) -> String {
+    if seconds <= 0 {
+        return "expired".to_owned();
+    }
+    let (d, h, m) = (seconds / 86_400, seconds % 86_400 / 3600, seconds % 3600 / 60);
+    match (d, h, m) {
+        (0, 0, 0) => "<1m".to_owned(),
+        (0, 0, m) => format!("{m}m"),
+        (0, h, m) => format!("{h}h{m}m"),
+        (d, h, _) => format!("{d}d{h}h"),
+    }
+}
+
+/// Fill a format string. `{token}` is replaced; `[...]` is kept only when every token inside has a value (and it
+/// holds at least one); `\` escapes the next character. Unknown tokens are empty.
+pub(crate) fn render(format: &str, id: &Identity) -> String {
+    let value = |name: &str| -> &str {
+        match name {
+            "profile" => &id.profile,
+            "account" => &id.account,
+            "role" => &id.role,
+            "session" => &id.session,
+            "region" => &id.region,
+            "ttl" => &id.ttl,
+            "expires" => &id.expires,
+            _ => "",
+        }
+    };
+    let mut out = String::new();
+    // The open group: where its text starts in `out`, and whether every token so far had a value.
+    let mut group: Option<(usize, bool, bool)> = None;
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            '[' if group.is_none() => group = Some((out.len(), true, false)),
+            ']' if group.is_some() => {
+                if let Some((start, all, any)) = group.take()
+                    && !(all && any)
+                {
+                    out.truncate(start);
+                }
+            }
+            '{' => {
+                let name: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                let v = value(name.trim());
+                out.push_str(v);
+                if let Some((_, all, any)) = &mut group {
+                    *all &= !v.is_empty();
+                    *any = true;
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    if let Some((start, all, any)) = group
+        && !(all && any)
+    {
+        out.truncate(start);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn id() -> Identity {
+        Identity {
+            profile: "dev-account-admin".into(),
+            account: "123456789011".into(),
+            role: "DevAccess".into(),
+            ttl: "7h12m".into(),
+            ..Identity::default()
+        }
+    }
+
+    #[test]
+    fn default_format_matches_the_contract_example() {
+        assert_eq!(
+            render(DEFAULT_FORMAT, &id()),
+            "dev-account-admin 123456789011/DevAccess 7h12m"
+        );
+    }
+
+    #[test]
+    fn groups_vanish_when_a_token_is_empty() {
+        let plain = Identity {
+            profile: "p".into(),
+            ..Identity::default()
+        };
+        assert_eq!(render(DEFAULT_FORMAT, &plain), "p");
+        assert_eq!(render("[{region}|]{profile}", &plain), "p");
+        assert_eq!(
+            render("[static]{profile}", &plain),
+            "p",
+            "a group without tokens is dropped"
+        );
+        assert_eq!(render(r"\[{profile}\] \{x\}", &plain), "[p] {x}");
+        assert_eq!(
+            render("{nope}{profile}[ {ttl}", &plain),
+            "p",
+            "unclosed group still hides"
+        );
+    }
+
+    #[test]
+    fn ttl_texts() {
+        assert_eq!(ttl_text(-5), "expired");
+        assert_eq!(ttl_text(30), "<1m");
+        assert_eq!(ttl_text(12 * 60 + 5), "12m");
+        assert_eq!(ttl_text(7 * 3600 + 12 * 60), "7h12m");
+        assert_eq!(ttl_text(2 * 86_400 + 3 * 3600), "2d3h");
+    }
+
+    #[test]
+    fn nothing_active_means_nothing() {
+        let env = Env::from_pairs([("HOME", "/nonexistent")]);
+        assert_eq!(identity(&env, datetime!(2026-11-26 00:00 UTC)), None);
+    }
+
+    #[test]
+    fn raw_credentials_show_their_own_expiry() {
+        let env = Env::from_pairs([
+            ("HOME", "/nonexistent"),
+            ("AWSSO_PROFILE", "dev"),
+            ("AWS_ACCESS_KEY_ID", "ASIA"),
+            ("AWS_CREDENTIAL_EXPIRATION", "2026-11-26T01:30:00Z"),
+            ("AWS_PROFILE", "ignored"),
+        ]);
+        let id = identity(&env, datetime!(2026-11-26 00:00 UTC)).unwrap();
+        assert_eq!((id.profile.as_str(), id.ttl.as_str()), ("dev", "1h30m"));
+    }
+}

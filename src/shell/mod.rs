@@ -1,0 +1,198 @@
+//! Everything that writes shell syntax. One quoting function per shell lives here; nothing else in awsso formats
+//! shell code.
+//!
+//! Output is built as one `String` and written once by the caller, so a failure leaves stdout empty and
+//! `eval "$(awsso use x)"` does nothing.
+
+use std::borrow::Cow;
+
+/// The shells awsso speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    #[value(alias = "pwsh")]
+    Powershell,
+}
+
+impl Shell {
+    #[cfg(test)]
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Shell::Bash => "bash",
+            Shell::Zsh => "zsh",
+            Shell::Fish => "fish",
+            Shell::Powershell => "powershell",
+        }
+    }
+
+    /// A shell from a name such as `AWSSO_SHELL` or the basename of `$SHELL` (`/usr/bin/zsh`, `pwsh.exe`).
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+        let base = base.strip_suffix(".exe").unwrap_or(base);
+        match base {
+            "bash" | "sh" => Some(Shell::Bash),
+            "zsh" => Some(Shell::Zsh),
+            "fish" => Some(Shell::Fish),
+            "powershell" | "pwsh" => Some(Shell::Powershell),
+            _ => None,
+        }
+    }
+
+    /// Quote `value` as one word that the shell reads back byte for byte.
+    pub(crate) fn quote(self, value: &str) -> Cow<'_, str> {
+        match self {
+            Shell::Bash | Shell::Zsh => posix_quote(value),
+            Shell::Fish => Cow::Owned(fish_quote(value)),
+            Shell::Powershell => Cow::Owned(pwsh_quote(value)),
+        }
+    }
+
+    /// Shell code that applies `changes`: every unset first, then every set, one statement per line.
+    pub(crate) fn render(self, changes: &EnvChanges) -> String {
+        let mut lines: Vec<String> = Vec::with_capacity(changes.unset.len() + changes.set.len());
+        for name in &changes.unset {
+            debug_assert!(is_var_name(name));
+            lines.push(match self {
+                Shell::Bash | Shell::Zsh => format!("unset {name};"),
+                // `set -e` of a missing variable fails; guarding it keeps the status of `eval` zero.
+                Shell::Fish => format!("if set -q {name}; set -e {name}; end;"),
+                Shell::Powershell => format!("Remove-Item -Path Env:{name} -ErrorAction Ignore;"),
+            });
+        }
+        for (name, value) in &changes.set {
+            debug_assert!(is_var_name(name));
+            let q = self.quote(value);
+            lines.push(match self {
+                Shell::Bash | Shell::Zsh => format!("export {name}={q};"),
+                Shell::Fish => format!("set -gx {name} {q};"),
+                Shell::Powershell => format!("$Env:{name} = {q};"),
+            });
+        }
+        let mut out = lines.join("\n");
+        out.push('\n');
+        out
+    }
+}
+
+/// Environment changes to print: variables to set (in order) and to remove.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct EnvChanges {
+    pub(crate) set: Vec<(&'static str, String)>,
+    pub(crate) unset: Vec<&'static str>,
+}
+
+fn is_var_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// bash and zsh: `shell-escape` single-quotes anything unsafe (`'` becomes `'\''`, `!` becomes `'\!'` so history
+/// expansion never sees it). An empty value becomes `''`.
+pub(crate) fn posix_quote(value: &str) -> Cow<'_, str> {
+    shell_escape::unix::escape(Cow::Borrowed(value))
+}
+
+/// fish: inside single quotes only `\\` and `\'` are escapes (fish-shell docs, "Quotes"), and newlines are literal.
+pub(crate) fn fish_quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if matches!(c, '\\' | '\'') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+/// PowerShell: a verbatim single-quoted string, where the only escape is doubling the quote. PowerShell also treats
+/// the typographic quotes U+2018..U+201B as single quotes (`about_Quoting_Rules`), so those are doubled too.
+pub(crate) fn pwsh_quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posix_quoting_table() {
+        for (raw, quoted) in [
+            ("plain-ok_1.2/x", "plain-ok_1.2/x"),
+            ("", "''"),
+            ("a b", "'a b'"),
+            ("it's", r"'it'\''s'"),
+            ("wow!", r"'wow'\!''"),
+            ("$(id)", "'$(id)'"),
+        ] {
+            assert_eq!(posix_quote(raw), quoted, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn fish_quoting_table() {
+        for (raw, quoted) in [
+            ("", "''"),
+            ("a'b", r"'a\'b'"),
+            (r"a\b", r"'a\\b'"),
+            ("$x (y)", "'$x (y)'"),
+            ("a\nb", "'a\nb'"),
+        ] {
+            assert_eq!(fish_quote(raw), quoted, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn pwsh_quoting_table() {
+        for (raw, quoted) in [
+            ("", "''"),
+            ("it's", "'it''s'"),
+            ("$Env:HOME `n", "'$Env:HOME `n'"),
+            ("\u{2019}smart\u{2018}", "'\u{2019}\u{2019}smart\u{2018}\u{2018}'"),
+            ("\u{201a}\u{201b}\"", "'\u{201a}\u{201a}\u{201b}\u{201b}\"'"),
+        ] {
+            assert_eq!(pwsh_quote(raw), quoted, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn shell_names() {
+        assert_eq!(Shell::from_name("/usr/bin/zsh"), Some(Shell::Zsh));
+        assert_eq!(Shell::from_name("pwsh.exe"), Some(Shell::Powershell));
+        assert_eq!(Shell::from_name("C:\\x\\powershell.exe"), Some(Shell::Powershell));
+        assert_eq!(Shell::from_name("tcsh"), None);
+    }
+
+    #[test]
+    fn renders_unsets_before_sets() {
+        let changes = EnvChanges {
+            set: vec![("AWS_PROFILE", "a b".into())],
+            unset: vec!["AWS_SESSION_TOKEN"],
+        };
+        assert_eq!(
+            Shell::Bash.render(&changes),
+            "unset AWS_SESSION_TOKEN;\nexport AWS_PROFILE='a b';\n"
+        );
+        assert_eq!(
+            Shell::Fish.render(&changes),
+            "if set -q AWS_SESSION_TOKEN; set -e AWS_SESSION_TOKEN; end;\nset -gx AWS_PROFILE 'a b';\n"
+        );
+        assert_eq!(
+            Shell::Powershell.render(&changes),
+            "Remove-Item -Path Env:AWS_SESSION_TOKEN -ErrorAction Ignore;\n$Env:AWS_PROFILE = 'a b';\n"
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! IAM Identity Center: the token cache shared with the AWS CLI and SDKs.
+
+pub(crate) mod cache;
