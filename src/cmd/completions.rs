@@ -29,6 +29,15 @@ pub(crate) fn registration(shell: Shell, command: &str, completer: &str) -> anyh
         Shell::Powershell => &Powershell,
     };
     let mut buf = Vec::new();
+    if shell == Shell::Bash {
+        // clap_complete 4.6 shell-quotes the completer and then wraps it in double quotes as well, so a path with a
+        // space becomes a command name with literal quotes in it. Give it a word that needs no quoting and put the
+        // path in ourselves, quoted once.
+        const PLACEHOLDER: &str = "__awsso_completer__";
+        engine.write_registration("COMPLETE", command, command, PLACEHOLDER, &mut buf)?;
+        let script = String::from_utf8(buf)?;
+        return Ok(script.replace(&format!("\"{PLACEHOLDER}\""), &shell.quote(completer)));
+    }
     engine.write_registration("COMPLETE", command, command, completer, &mut buf)?;
     Ok(String::from_utf8(buf)?)
 }

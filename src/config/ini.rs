@@ -244,7 +244,11 @@ pub(crate) fn parse(text: &str) -> Result<Ini<'_>, ParseError> {
     if let Some(err) = deferred {
         return Err(err);
     }
-    ini.defaults = finish(raw_defaults)?;
+    // Python reads `[DEFAULT]` values only through the sections that inherit them: with no section, a bad
+    // nested block there is never seen (fixture 47).
+    if !ini.sections.is_empty() {
+        ini.defaults = finish(raw_defaults)?;
+    }
     for (section, options) in ini.sections.iter_mut().zip(raw) {
         section.entries = finish(options)?;
     }

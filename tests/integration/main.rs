@@ -1,0 +1,8 @@
+//! awsso's integration tests: one test binary (faster to link than one per file), one module per area.
+//!
+//! Every test runs the real `awsso` binary with a cleared environment and a temporary HOME (see `util`).
+
+mod cli;
+mod interactive;
+mod shells;
+mod util;

@@ -1,0 +1,128 @@
+//! The `Sandbox`: a temporary HOME with its own `~/.aws`, and a way to run awsso (or a shell) inside it with a
+//! cleared environment, so nothing from the developer's machine leaks into a test.
+
+#![allow(dead_code)] // each test module uses a different part
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub(crate) const AWSSO: &str = env!("CARGO_BIN_EXE_awsso");
+
+pub(crate) struct Sandbox {
+    dir: tempfile::TempDir,
+    envs: Vec<(String, String)>,
+}
+
+impl Sandbox {
+    pub(crate) fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join(".aws/sso/cache")).unwrap();
+        Self { dir, envs: Vec::new() }
+    }
+
+    /// A sandbox whose `~/.aws/config` holds `config`.
+    pub(crate) fn with_config(config: &str) -> Self {
+        let sb = Self::new();
+        sb.write(".aws/config", config);
+        sb
+    }
+
+    pub(crate) fn home(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub(crate) fn write(&self, rel: &str, contents: impl AsRef<[u8]>) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, contents).unwrap();
+    }
+
+    /// Write an SSO token cache file for `key` (a session name or legacy start URL) that expires in `secs`
+    /// seconds (negative: already expired), optionally with a live refresh token and registration.
+    pub(crate) fn write_token(&self, key: &str, secs: i64, refreshable: bool) {
+        let name = sha1_hex(key);
+        let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+        let now = time::OffsetDateTime::now_utc();
+        let at = |s: i64| (now + time::Duration::seconds(s)).format(&fmt).unwrap();
+        let mut json = serde_json::json!({
+            "startUrl": "https://d-0000000000.awsapps.com/start",
+            "region": "us-east-1",
+            "accessToken": "SECRET-ACCESS-TOKEN",
+            "expiresAt": at(secs),
+        });
+        if refreshable {
+            let obj = json.as_object_mut().unwrap();
+            obj.insert("clientId".into(), "client".into());
+            obj.insert("clientSecret".into(), "SECRET-CLIENT".into());
+            obj.insert("refreshToken".into(), "SECRET-REFRESH".into());
+            obj.insert("registrationExpiresAt".into(), at(90 * 86_400).into());
+        }
+        self.write(&format!(".aws/sso/cache/{name}.json"), json.to_string());
+    }
+
+    /// Add an environment variable to every command this sandbox runs.
+    pub(crate) fn env(mut self, key: &str, value: &str) -> Self {
+        self.envs.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// A command with a cleared environment: HOME, a PATH with the system directories, the sandbox's variables.
+    pub(crate) fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env_clear()
+            .env("HOME", self.home())
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("LANG", "C.UTF-8")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .current_dir(self.home());
+        for (k, v) in &self.envs {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    pub(crate) fn awsso(&self, args: &[&str]) -> Command {
+        let mut cmd = self.command(AWSSO);
+        cmd.args(args);
+        cmd
+    }
+
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
+        self.awsso(args).output().expect("run awsso")
+    }
+}
+
+pub(crate) fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("utf-8 stdout")
+}
+
+pub(crate) fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("utf-8 stderr")
+}
+
+/// The absolute path of a shell, or a panic that says how to install it: a missing shell fails, never skips.
+pub(crate) fn require(program: &str) -> PathBuf {
+    for dir in ["/usr/local/bin", "/usr/bin", "/bin"] {
+        let p = Path::new(dir).join(program);
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!("`{program}` is not installed; run scripts/setup-tests (real-shell tests never skip)");
+}
+
+/// Lowercase hex SHA-1: the SSO token cache names files this way (protocol.md §1.1).
+pub(crate) fn sha1_hex(s: &str) -> String {
+    use sha1::Digest as _;
+    use std::fmt::Write as _;
+    sha1::Sha1::digest(s.as_bytes())
+        .iter()
+        .fold(String::new(), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
+}
