@@ -24,18 +24,19 @@ __AWSSO_CMD__() {
 
 # >>> prompt
 # The identity segment is a command substitution inside PS1, so no variable ever holds awsso's output.
+# It returns the status it was called with: a command substitution sets `$?` for the rest of PS1 (`\$?`, `$?`).
 __awsso_ps1() {
-    local __awsso_seg
-    __awsso_seg="$(__AWSSO_BIN__ prompt 2>/dev/null)" || return 0
-    if [ -n "$__awsso_seg" ]; then
+    local __awsso_status=$? __awsso_seg
+    if __awsso_seg="$(__AWSSO_BIN__ prompt 2>/dev/null)" && [ -n "$__awsso_seg" ]; then
         printf '%s ' "$__awsso_seg"
     fi
-    return 0
+    return "$__awsso_status"
 }
 
 # Runs from PROMPT_COMMAND: put the segment back if a theme rewrote PS1, and hand on the last command's status.
 __awsso_hook() {
     local __awsso_status=$?
+    # shellcheck disable=SC2016 # the literal `$(__awsso_ps1)` is the point: PS1 expands it, at every prompt
     case "$PS1" in
     *'$(__awsso_ps1)'*) ;;
     *) PS1='$(__awsso_ps1)'"$PS1" ;;

@@ -25,8 +25,10 @@ function __awsso_return --description 'Set $status for the wrapped prompt'
     return $argv[1]
 end
 
-# Wrap the current fish_prompt once; sourcing this file again changes nothing.
-if not functions -q __awsso_original_fish_prompt
+# Wrap the current fish_prompt unless it already is the wrapper: sourcing this file again changes nothing, and
+# sourcing it after fish_prompt was redefined (say, by sourcing config.fish again) wraps the new prompt.
+if not functions fish_prompt 2>/dev/null | string match -q '*__awsso_return*'
+    functions -q __awsso_original_fish_prompt; and functions -e __awsso_original_fish_prompt
     if functions -q fish_prompt
         functions -c fish_prompt __awsso_original_fish_prompt
     else

@@ -16,13 +16,17 @@ function global:__AWSSO_CMD__ {
 }
 
 # >>> prompt
-# Wrap the current prompt function once; dot-sourcing this again changes nothing. $LASTEXITCODE is kept.
-if (-not (Test-Path Function:\__awsso_original_prompt)) {
+# Wrap the current prompt function unless it already is the wrapper, so dot-sourcing this again changes nothing
+# and dot-sourcing it after the prompt was redefined wraps the new one. $? and $LASTEXITCODE are handed on.
+if (-not ("$function:prompt" -match '__awsso_original_prompt')) {
     Set-Item -Path Function:\global:__awsso_original_prompt -Value $function:prompt
     function global:prompt {
+        $succeeded = $global:?
         $exitCode = $global:LASTEXITCODE
         $segment = & __AWSSO_BIN__ prompt 2>$null
         $global:LASTEXITCODE = $exitCode
+        # A silent failing command is the only way to give the original prompt a false $? back.
+        if (-not $succeeded) { Write-Error '' -ErrorAction Ignore }
         $original = __awsso_original_prompt
         if ($segment) { "$segment $original" } else { $original }
     }

@@ -25,13 +25,13 @@ __AWSSO_CMD__() {
 # >>> prompt
 # The identity segment is a command substitution inside PROMPT, so no variable ever holds awsso's output.
 # `%` is doubled because zsh reads the substituted text as prompt escapes.
+# It returns the status it was called with: a command substitution sets `$?` for the rest of the prompt.
 __awsso_ps1() {
-    local __awsso_seg
-    __awsso_seg="$(__AWSSO_BIN__ prompt 2>/dev/null)" || return 0
-    if [[ -n $__awsso_seg ]]; then
+    local __awsso_status=$? __awsso_seg
+    if __awsso_seg="$(__AWSSO_BIN__ prompt 2>/dev/null)" && [[ -n $__awsso_seg ]]; then
         print -rn -- "${__awsso_seg//\%/%%} "
     fi
-    return 0
+    return $__awsso_status
 }
 
 # precmd: make sure PROMPT substitutes commands and holds the segment (themes rewrite it), and keep `$?`.

@@ -6,6 +6,9 @@
 
 use std::borrow::Cow;
 
+#[cfg(test)]
+mod roundtrip_tests;
+
 /// The shells awsso speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Shell {
@@ -92,7 +95,13 @@ fn is_var_name(name: &str) -> bool {
 /// bash and zsh: `shell-escape` single-quotes anything unsafe (`'` becomes `'\''`, `!` becomes `'\!'` so history
 /// expansion never sees it). An empty value becomes `''`.
 pub(crate) fn posix_quote(value: &str) -> Cow<'_, str> {
-    shell_escape::unix::escape(Cow::Borrowed(value))
+    match shell_escape::unix::escape(Cow::Borrowed(value)) {
+        // shell-escape leaves `=` bare, but zsh expands a word that starts with an unquoted `=` (option EQUALS, on
+        // by default): `export X==ls` sets X to `/usr/bin/ls`, and `=nosuchcmd` is an error. A bare value holds
+        // only characters shell-escape deems safe (no `'`), so plain single quotes suffice.
+        Cow::Borrowed(bare) if bare.starts_with('=') => Cow::Owned(format!("'{bare}'")),
+        quoted => quoted,
+    }
 }
 
 /// fish: inside single quotes only `\\` and `\'` are escapes (fish-shell docs, "Quotes"), and newlines are literal.
