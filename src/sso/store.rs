@@ -195,7 +195,10 @@ impl Registration {
     pub(crate) fn from_json(bytes: &[u8]) -> Option<Self> {
         let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
         let list = |key: &str| {
-            value.get(key).and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+            value
+                .get(key)
+                .and_then(|v| v.as_array())
+                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
         };
         Some(Self {
             client_id: value.get("clientId")?.as_str()?.to_owned(),
@@ -207,12 +210,19 @@ impl Registration {
     }
 
     pub(crate) fn is_auth_code(&self) -> bool {
-        self.grant_types.as_ref().is_some_and(|g| g.iter().any(|g| g == "authorization_code"))
+        self.grant_types
+            .as_ref()
+            .is_some_and(|g| g.iter().any(|g| g == "authorization_code"))
     }
 }
 
 /// The CLI's registration cache key since 2.9.0: SHA-1 of `json.dumps({...}, sort_keys=True)` (§2).
-pub(crate) fn registration_key(start_url: &str, region: &str, scopes: Option<&[String]>, session: Option<&str>) -> String {
+pub(crate) fn registration_key(
+    start_url: &str,
+    region: &str,
+    scopes: Option<&[String]>,
+    session: Option<&str>,
+) -> String {
     let scopes = scopes.map_or(PyJson::Null, |s| PyJson::List(s.iter().map(String::as_str).collect()));
     let session = session.map_or(PyJson::Null, PyJson::Str);
     cache_key(&py_json_dumps(&[
@@ -226,7 +236,11 @@ pub(crate) fn registration_key(start_url: &str, region: &str, scopes: Option<&[S
 
 /// `sso_registration_scopes` as the CLI parses it: split on `,`, trimmed, empties dropped (§2).
 pub(crate) fn parse_scopes(raw: &str) -> Vec<String> {
-    raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Replace `path` atomically with `contents`, mode 0600, creating the directory as 0700 (§1.5): write a temporary
@@ -290,7 +304,12 @@ mod tests {
         // Vectors from protocol.md §2.
         let scopes = vec!["sso:account:access".to_owned()];
         assert_eq!(
-            registration_key("https://d-0000000000.awsapps.com/start", "us-east-1", Some(&scopes), Some("my-sso")),
+            registration_key(
+                "https://d-0000000000.awsapps.com/start",
+                "us-east-1",
+                Some(&scopes),
+                Some("my-sso")
+            ),
             "dd27d7a8f5bd42763e31d01abbc7621d71ca85e6"
         );
         assert_eq!(
@@ -332,7 +351,10 @@ mod tests {
 
     #[test]
     fn python_json_escapes() {
-        assert_eq!(py_json_dumps(&[("k", PyJson::Str("é\u{1F600}\"\\\n\u{1}"))]), r#"{"k": "\u00e9\ud83d\ude00\"\\\n\u0001"}"#);
+        assert_eq!(
+            py_json_dumps(&[("k", PyJson::Str("é\u{1F600}\"\\\n\u{1}"))]),
+            r#"{"k": "\u00e9\ud83d\ude00\"\\\n\u0001"}"#
+        );
     }
 
     #[test]
@@ -361,7 +383,14 @@ mod tests {
         write_private(&path, b"two").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-        assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
-        assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1, "no temporary file left");
+        assert_eq!(
+            std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        assert_eq!(
+            std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 }
