@@ -15,6 +15,9 @@ Environment:
   AWSSO_SHELL          shell syntax for `use`/`unset` when --shell is absent (else guessed from $SHELL)
   AWSSO_PROFILE        the profile a raw-credentials `use --creds` activated (read by `prompt`)
   AWSSO_PROMPT_FORMAT  the default format for `awsso prompt`
+  AWSSO_LOGIN_TIMEOUT  seconds to wait for the browser in a PKCE login (default 600)
+  BROWSER              command that opens login URLs (the URL is its last argument)
+  AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC  where the SSO portal and OIDC APIs are
   NO_COLOR             disables colour
 
 Set up your shell with one line (see `awsso init --help`):
