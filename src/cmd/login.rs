@@ -24,14 +24,12 @@ impl LoginArgs {
         let target = target::resolve(env, &config, self.sso_session.as_deref(), self.profile.as_deref())?;
         let before = login::read_token(env, &target)?.map(|t| t.access_token);
         let token = login::login(env, &target, self.login.options(self.force))?;
-        let left = ttl_text((token.expires_at - login::now()).whole_seconds());
         if before.as_ref() == Some(&token.access_token) {
+            let left = ttl_text((token.expires_at - login::now()).whole_seconds());
             eprintln!(
                 "awsso: already logged in to {} ({left} left; --force logs in again)",
                 target.describe()
             );
-        } else {
-            eprintln!("awsso: logged in to {} ({left} left)", target.describe());
         }
         Ok(())
     }

@@ -280,6 +280,8 @@ fn login_locked(env: &Env, target: &Target, opts: Options) -> anyhow::Result<Tok
         }
     })?;
     save_token(env, target, &token)?;
+    let left = crate::prompt::ttl_text((token.expires_at - now()).whole_seconds());
+    eprintln!("awsso: logged in to {} ({left} left)", target.describe());
     Ok(token)
 }
 
