@@ -551,3 +551,62 @@ fn botocore_and_awsso_share_the_token_cache() {
         (Some(1), Some(1))
     );
 }
+
+#[test]
+fn a_browser_that_never_comes_back_times_out_with_a_hint() {
+    let emu = Emulator::start(&["--auto-approve"]);
+    let sb = sandbox(&emu).env("BROWSER", "true").env("AWSSO_LOGIN_TIMEOUT", "1");
+    assert_clean_failure(&sb.run(&["login", "--sso-session", "corp"]), 1, "use --use-device-code");
+    assert!(!token_path(&sb, "corp").exists());
+}
+
+#[test]
+fn portal_throttling_is_retried_with_backoff() {
+    // Every other portal request is a 429 TooManyRequestsException: the SDK's standard retry gets through.
+    let emu = Emulator::start(&["--auto-approve", "--throttle-every", "2"]);
+    let sb = sandbox(&emu);
+    assert!(
+        sb.run(&["login", "--sso-session", "corp", "--use-device-code", "--no-browser"])
+            .status
+            .success()
+    );
+    emu.admin("POST", "reset-stats", "");
+    // One portal request of our own first (counts from the change), so the logout's first request is the 2nd: 429.
+    emu.admin("POST", "config", r#"{"throttle_every": 2}"#);
+    {
+        use std::io::{Read as _, Write as _};
+        let addr = emu.url.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        write!(
+            stream,
+            "GET /assignment/accounts HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        stream.read_to_end(&mut Vec::new()).unwrap();
+    }
+    let out = sb.run(&["logout", "--sso-session", "corp"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    let stats = emu.stats();
+    assert_eq!(
+        (stats["logouts"].as_u64(), stats["throttled"].as_u64()),
+        (Some(1), Some(1)),
+        "{stats}"
+    );
+
+    // A storm that never ends: retried, then the logout is reported and the token still deleted.
+    assert!(
+        sb.run(&["login", "--sso-session", "corp", "--use-device-code", "--no-browser"])
+            .status
+            .success()
+    );
+    emu.admin("POST", "config", r#"{"throttle_every": 1}"#);
+    let out = sb.run(&["logout", "--sso-session", "corp"]);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("TooManyRequestsException"), "{}", stderr(&out));
+    assert!(
+        emu.stats()["throttled"].as_u64().unwrap() >= 3,
+        "retried before giving up"
+    );
+    assert!(!token_path(&sb, "corp").exists());
+}
