@@ -5,7 +5,7 @@
 use clap::{Args, Parser, Subcommand};
 use clap_complete::engine::ArgValueCompleter;
 
-use crate::cmd::completions::complete_profiles;
+use crate::cmd::completions::{complete_profiles, complete_sessions};
 use crate::shell::Shell;
 
 const ENV_HELP: &str = "\
@@ -15,6 +15,9 @@ Environment:
   AWSSO_SHELL          shell syntax for `use`/`unset` when --shell is absent (else guessed from $SHELL)
   AWSSO_PROFILE        the profile a raw-credentials `use --creds` activated (read by `prompt`)
   AWSSO_PROMPT_FORMAT  the default format for `awsso prompt`
+  AWSSO_LOGIN_TIMEOUT  seconds to wait for the browser in a PKCE login (default 600)
+  BROWSER              command that opens login URLs (the URL is its last argument)
+  AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC  where the SSO portal and OIDC APIs are
   NO_COLOR             disables colour
 
 Set up your shell with one line (see `awsso init --help`):
@@ -36,6 +39,12 @@ pub(crate) enum Command {
     Use(UseArgs),
     /// Undo `awsso use` in this shell (prints shell code for eval)
     Unset(UnsetArgs),
+    /// Log in to an IAM Identity Center session (browser with PKCE, or device code)
+    Login(LoginArgs),
+    /// Log out of SSO sessions and delete their cached tokens
+    Logout(LogoutArgs),
+    /// Show every SSO session and the state of its token
+    Status(StatusArgs),
     /// List every configured profile
     List(ListArgs),
     /// Print the identity segment for a shell prompt; prints nothing when no profile is active
@@ -57,6 +66,54 @@ pub(crate) struct UseArgs {
     /// Shell syntax to print [default: $AWSSO_SHELL, else guessed from $SHELL, else bash]
     #[arg(long, value_name = "SHELL")]
     pub(crate) shell: Option<Shell>,
+    /// Never log in: exit 3 if the profile's SSO session has no usable token
+    #[arg(long)]
+    pub(crate) no_login: bool,
+    #[command(flatten)]
+    pub(crate) login: LoginFlags,
+}
+
+/// How to log in when a login is needed.
+#[derive(Debug, Args, Clone, Copy)]
+pub(crate) struct LoginFlags {
+    /// Use the device code flow instead of a browser redirect to this machine
+    #[arg(long)]
+    pub(crate) use_device_code: bool,
+    /// Print the login URL but do not open a browser
+    #[arg(long)]
+    pub(crate) no_browser: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LoginArgs {
+    /// Log in to the SSO session of this profile [default: the active profile, else `default`]
+    #[arg(long, value_name = "PROFILE", conflicts_with = "sso_session", add = ArgValueCompleter::new(complete_profiles))]
+    pub(crate) profile: Option<String>,
+    /// Log in to this [sso-session]
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(complete_sessions))]
+    pub(crate) sso_session: Option<String>,
+    /// Log in again even if the cached token is still valid
+    #[arg(long)]
+    pub(crate) force: bool,
+    #[command(flatten)]
+    pub(crate) login: LoginFlags,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogoutArgs {
+    /// Log out of this [sso-session] [default: the active profile's session]
+    #[arg(long, value_name = "NAME", conflicts_with = "all", add = ArgValueCompleter::new(complete_sessions))]
+    pub(crate) sso_session: Option<String>,
+    /// Log out of every SSO session in the config
+    #[arg(long)]
+    pub(crate) all: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -64,3 +64,20 @@ pub(crate) fn complete_profiles(current: &OsStr) -> Vec<CompletionCandidate> {
         })
         .collect()
 }
+
+/// sso-session names from the config file that start with what has been typed.
+pub(crate) fn complete_sessions(current: &OsStr) -> Vec<CompletionCandidate> {
+    let env = Env::from_process();
+    let Ok(files) = Files::load(&env) else {
+        return Vec::new();
+    };
+    let Ok(config) = files.parse() else { return Vec::new() };
+    let prefix = current.to_string_lossy();
+    config
+        .sso_sessions
+        .items
+        .iter()
+        .filter(|s| s.name.starts_with(&*prefix))
+        .map(|s| CompletionCandidate::new(&*s.name).help(s.get("sso_start_url").map(|u| u.to_owned().into())))
+        .collect()
+}

@@ -55,7 +55,6 @@ impl ListArgs {
 }
 
 fn table(rows: &[Row<'_>]) -> String {
-    let header = ["PROFILE", "KIND", "SESSION", "ACCOUNT", "ROLE", "REGION"];
     let cells: Vec<[&str; 6]> = rows
         .iter()
         .map(|r| {
@@ -69,23 +68,5 @@ fn table(rows: &[Row<'_>]) -> String {
             ]
         })
         .collect();
-    let mut widths = header.map(str::len);
-    for row in &cells {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in std::iter::once(&header).chain(&cells) {
-        let mut line = String::new();
-        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
-            line.push_str(cell);
-            if i + 1 < row.len() {
-                line.extend(std::iter::repeat_n(' ', w - cell.chars().count() + 2));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    crate::cmd::table(["PROFILE", "KIND", "SESSION", "ACCOUNT", "ROLE", "REGION"], &cells)
 }

@@ -3,7 +3,10 @@
 pub(crate) mod completions;
 mod init;
 mod list;
+mod login;
+mod logout;
 mod prompt;
+mod status;
 mod unset;
 mod use_;
 
@@ -20,6 +23,9 @@ pub(crate) fn run(command: Command, env: &Env) -> anyhow::Result<()> {
         Command::Use(args) => args.run(env),
         Command::Unset(args) => args.run(env),
         Command::List(args) => args.run(env),
+        Command::Login(args) => args.run(env),
+        Command::Logout(args) => args.run(env),
+        Command::Status(args) => args.run(env),
         Command::Prompt(args) => {
             args.run(env);
             Ok(())
@@ -67,4 +73,29 @@ pub(crate) fn unknown_profile(config: &Config<'_>, name: &str) -> anyhow::Error 
         format!("did you mean {}?", names.join(", "))
     };
     Error::Usage(format!("unknown profile `{name}`: {hint}")).into()
+}
+
+/// A plain text table: columns padded to their widest cell, two spaces apart, no trailing spaces.
+pub(crate) fn table<const N: usize, S: AsRef<str>>(header: [&str; N], rows: &[[S; N]]) -> String {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.as_ref().chars().count());
+        }
+    }
+    let mut out = String::new();
+    let lines = std::iter::once(header.map(str::to_owned))
+        .chain(rows.iter().map(|r| r.each_ref().map(|c| c.as_ref().to_owned())));
+    for row in lines {
+        let mut line = String::new();
+        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+            line.push_str(cell);
+            if i + 1 < N {
+                line.extend(std::iter::repeat_n(' ', w - cell.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }

@@ -8,7 +8,8 @@ use crate::config::{Files, Kind};
 use crate::env::Env;
 use crate::error::Error;
 use crate::shell::EnvChanges;
-use crate::sso::cache;
+use crate::sso::login::{self, Interaction};
+use crate::sso::target;
 
 impl UseArgs {
     pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {
@@ -32,18 +33,21 @@ impl UseArgs {
             changes.set.push(("AWS_DEFAULT_REGION", region.clone()));
         }
 
-        if let (Some(key), Kind::Sso | Kind::LegacySso) = (profile.token_cache_key(), profile.kind()) {
-            let state = cache::token_state(env.sso_cache_dir().as_deref(), key, time::OffsetDateTime::now_utc());
-            if !state.usable() {
-                let login = match profile.sso_session_name() {
-                    Some(session) => format!("aws sso login --sso-session {}", crate::shell::posix_quote(session)),
-                    None => format!("aws sso login --profile {}", crate::shell::posix_quote(profile.name())),
-                };
-                eprintln!(
-                    "awsso: the SSO token for `{key}` is {}; log in with `{login}`",
-                    state.as_str()
-                );
-            }
+        if profile.kind() != Kind::Other {
+            // Log in first when the session has no usable token, but only where someone can answer a browser or a
+            // device code; elsewhere, exit 3 with the command to run (cli.md, `use`).
+            let target = target::for_profile(&config, &profile)?;
+            let interaction = if self.no_login || !std::io::stderr().is_terminal() {
+                Interaction::Forbidden
+            } else {
+                Interaction::Allowed(self.login.options(false))
+            };
+            login::ensure_token(
+                env,
+                &target,
+                interaction,
+                &target::login_command(&target, Some(profile.name())),
+            )?;
         }
 
         if std::io::stdout().is_terminal() {

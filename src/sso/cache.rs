@@ -9,13 +9,16 @@ use time::OffsetDateTime;
 /// Lowercase hex SHA-1 of the session name, or of the start URL exactly as configured for legacy profiles
 /// (protocol.md §1.1; `botocore/utils.py` `SSOTokenLoader._generate_cache_key`).
 pub(crate) fn cache_key(key: &str) -> String {
+    hex(&Sha1::digest(key.as_bytes()))
+}
+
+/// Lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    Sha1::digest(key.as_bytes())
-        .iter()
-        .fold(String::with_capacity(40), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 pub(crate) fn token_path(cache_dir: &Path, key: &str) -> PathBuf {
@@ -51,11 +54,6 @@ impl TokenState {
             TokenState::Expired => "expired",
             TokenState::Missing => "missing",
         }
-    }
-
-    /// True when a command can get a token without asking the user to log in.
-    pub(crate) fn usable(self) -> bool {
-        matches!(self, TokenState::Valid(_) | TokenState::Refreshable)
     }
 }
 

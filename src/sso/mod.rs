@@ -1,3 +1,7 @@
 //! IAM Identity Center: the token cache shared with the AWS CLI and SDKs.
 
 pub(crate) mod cache;
+pub(crate) mod client;
+pub(crate) mod login;
+pub(crate) mod store;
+pub(crate) mod target;

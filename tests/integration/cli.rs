@@ -45,8 +45,9 @@ fn assert_clean_failure(out: &std::process::Output, code: i32) -> String {
 }
 
 #[test]
-fn use_prints_profile_exports_and_notes_a_missing_token() {
+fn use_prints_profile_exports_quietly_with_a_valid_token() {
     let sb = Sandbox::with_config(CONFIG);
+    sb.write_token("corp", 3600, false);
     let out = sb.run(&["use", "dev-account-admin", "--shell", "bash"]);
     assert!(out.status.success());
     assert_eq!(
@@ -55,38 +56,23 @@ fn use_prints_profile_exports_and_notes_a_missing_token() {
          unset AWS_CREDENTIAL_EXPIRATION;\nunset AWS_DEFAULT_PROFILE;\nunset AWSSO_PROFILE;\n\
          export AWS_PROFILE=dev-account-admin;\n"
     );
-    assert_eq!(
-        stderr(&out),
-        "awsso: the SSO token for `corp` is missing; log in with `aws sso login --sso-session corp`\n"
-    );
-}
-
-#[test]
-fn use_is_quiet_with_a_valid_or_refreshable_token() {
-    let sb = Sandbox::with_config(CONFIG);
-    sb.write_token("corp", 3600, false);
-    let out = sb.run(&["use", "dev-account-admin", "--shell", "bash"]);
-    assert!(out.status.success());
     assert_eq!(stderr(&out), "");
-
-    let sb = Sandbox::with_config(CONFIG);
-    sb.write_token("corp", -60, true);
-    let out = sb.run(&["use", "prod-account-admin", "--shell", "fish"]);
-    assert_eq!(stderr(&out), "", "a refreshable token needs no login");
-    assert!(stdout(&out).ends_with("set -gx AWS_PROFILE 'prod-account-admin';\n"));
 }
 
 #[test]
-fn use_names_the_legacy_login_for_an_expired_start_url_token() {
+fn use_without_a_usable_token_and_no_terminal_exits_3() {
+    // Missing, expired legacy, and refreshable-but-unreachable all need a login, which only a terminal allows.
     let sb = Sandbox::with_config(CONFIG);
-    sb.write_token("https://d-1111111111.awsapps.com/start", -60, false);
-    let out = sb.run(&["use", "legacy", "--shell", "zsh"]);
-    assert!(out.status.success());
+    let err = assert_clean_failure(&sb.run(&["use", "dev-account-admin"]), 3);
     assert_eq!(
-        stderr(&out),
-        "awsso: the SSO token for `https://d-1111111111.awsapps.com/start` is expired; log in with \
-         `aws sso login --profile legacy`\n"
+        err,
+        "awsso: the SSO session for sso-session `corp` needs a login; run `awsso login --sso-session corp`\n"
     );
+    sb.write_token("https://d-1111111111.awsapps.com/start", -60, false);
+    let err = assert_clean_failure(&sb.run(&["use", "legacy", "--shell", "zsh"]), 3);
+    assert!(err.ends_with("run `awsso login --profile legacy`\n"), "{err}");
+    let err = assert_clean_failure(&sb.run(&["use", "dev-account-admin", "--no-login"]), 3);
+    assert!(err.contains("needs a login"), "{err}");
 }
 
 #[test]

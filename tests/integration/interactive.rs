@@ -861,3 +861,27 @@ fn init_scripts_parse() {
         }
     }
 }
+
+/// On a terminal, `awsso use` logs in first when the session has no token: here the device flow (no browser can
+/// be reached: no `BROWSER`, no display), approved at once by the emulator, then the prompt shows the segment.
+#[test]
+fn bash_use_logs_in_first_on_a_terminal() {
+    let emu = crate::util::Emulator::start(&["--auto-approve"]);
+    let sb = Sandbox::with_config(CONFIG)
+        .env("AWS_ENDPOINT_URL_SSO", &emu.url)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", &emu.url);
+    let t = start(&sb, &BASH);
+    t.first_prompt();
+    let step = t.run("awsso use p");
+    let text = step.output.join("\n");
+    assert!(text.contains("using the device code flow"), "{text}");
+    assert!(text.contains("logged in to sso-session `corp`"), "{text}");
+    assert!(
+        step.prompt.segment.starts_with(SEGMENT),
+        "no segment after the login: {:?}",
+        step.prompt.line
+    );
+    assert_eq!(emu.stats()["device_code_grants"].as_u64(), Some(1));
+    t.run("echo \"AWS_PROFILE=$AWS_PROFILE\"")
+        .expect(&["AWS_PROFILE=p"], true, 0);
+}

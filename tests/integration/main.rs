@@ -4,5 +4,6 @@
 
 mod cli;
 mod interactive;
+mod login;
 mod shells;
 mod util;

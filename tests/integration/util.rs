@@ -16,7 +16,8 @@ pub(crate) struct Sandbox {
 impl Sandbox {
     pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir_all(dir.path().join(".aws/sso/cache")).unwrap();
+        // Only `~/.aws`: awsso creates the SSO cache itself, and that is tested (mode 0700).
+        std::fs::create_dir_all(dir.path().join(".aws")).unwrap();
         Self { dir, envs: Vec::new() }
     }
 
@@ -125,4 +126,77 @@ pub(crate) fn sha1_hex(s: &str) -> String {
             let _ = write!(out, "{b:02x}");
             out
         })
+}
+
+/// The SSO emulator (tests/emulator), started on an ephemeral port and killed when dropped. `cargo test --workspace`
+/// builds it next to the awsso binary.
+pub(crate) struct Emulator {
+    child: std::process::Child,
+    pub(crate) url: String,
+}
+
+impl Emulator {
+    pub(crate) fn start(args: &[&str]) -> Self {
+        use std::io::BufRead as _;
+        let exe = Path::new(AWSSO).with_file_name("awsso-emulator");
+        assert!(
+            exe.exists(),
+            "{} is missing: run `cargo build --workspace` (scripts/test does)",
+            exe.display()
+        );
+        let mut child = Command::new(&exe)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the emulator");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.starts_with("http://127.0.0.1:"), "emulator said {line:?}");
+        Self {
+            child,
+            url: line.trim().to_owned(),
+        }
+    }
+
+    /// Call an admin endpoint (`GET`/`POST` `/_admin/<path>`) and parse its JSON answer.
+    pub(crate) fn admin(&self, method: &str, path: &str, body: &str) -> serde_json::Value {
+        use std::io::{Read as _, Write as _};
+        let addr = self.url.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect to the emulator");
+        write!(
+            stream,
+            "{method} /_admin/{path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (_, json) = response.split_once("\r\n\r\n").expect("an HTTP response");
+        serde_json::from_str(json).unwrap_or(serde_json::Value::Null)
+    }
+
+    pub(crate) fn stats(&self) -> serde_json::Value {
+        self.admin("GET", "stats", "")
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The Python that has botocore and boto3 (.venv, made by scripts/setup-tests); never skipped.
+pub(crate) fn python() -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    assert!(
+        venv.exists(),
+        "botocore and boto3 are needed: run scripts/setup-tests (it creates .venv)"
+    );
+    venv
 }

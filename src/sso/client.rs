@@ -1,0 +1,70 @@
+//! The AWS SDK clients for SSO OIDC and the SSO portal, built the way aws-config builds them so that
+//! `AWS_ENDPOINT_URL_SSO_OIDC` / `AWS_ENDPOINT_URL_SSO` (or `AWS_ENDPOINT_URL`) redirect them (protocol.md §6.3, §9).
+//!
+//! One HTTPS stack only: rustls with the ring provider, instead of the SDK defaults that compile two TLS stacks.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+
+use crate::env::Env;
+
+/// The SDK configuration for SSO calls in `sso_region`. Unsigned: every OIDC and portal call is `noAuth`
+/// (protocol.md §3, §5), so no credentials are looked up.
+pub(crate) async fn sdk_config(sso_region: &str) -> SdkConfig {
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(sso_region.to_owned()))
+        .no_credentials()
+        .http_client(http)
+        .load()
+        .await
+}
+
+pub(crate) fn oidc(config: &SdkConfig) -> aws_sdk_ssooidc::Client {
+    aws_sdk_ssooidc::Client::new(config)
+}
+
+pub(crate) fn portal(config: &SdkConfig) -> aws_sdk_sso::Client {
+    aws_sdk_sso::Client::new(config)
+}
+
+/// The OIDC base URL the browser is sent to for `/authorize`: the endpoint override if any, else the regional
+/// endpoint (protocol.md §3, §4 "Authorize URL").
+pub(crate) fn oidc_base_url(env: &Env, sso_region: &str) -> String {
+    env.get("AWS_ENDPOINT_URL_SSO_OIDC")
+        .or_else(|| env.get("AWS_ENDPOINT_URL"))
+        .map_or_else(
+            || format!("https://oidc.{sso_region}.amazonaws.com"),
+            |u| u.trim_end_matches('/').to_owned(),
+        )
+}
+
+/// A one-line description of an SDK error: the service's error name and message, or the transport failure.
+pub(crate) fn describe<E, R>(err: &aws_sdk_ssooidc::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_ssooidc::error::ProvideErrorMetadata + std::error::Error,
+{
+    use aws_sdk_ssooidc::error::SdkError;
+    match err {
+        SdkError::ServiceError(e) => {
+            let inner = e.err();
+            match (inner.code(), inner.message()) {
+                (Some(code), Some(msg)) => format!("{code}: {msg}"),
+                (Some(code), None) => code.to_owned(),
+                _ => inner.to_string(),
+            }
+        }
+        SdkError::TimeoutError(_) => "the request timed out".to_owned(),
+        SdkError::DispatchFailure(e) => {
+            if e.is_io() || e.is_timeout() {
+                "could not connect".to_owned()
+            } else {
+                "the request could not be sent".to_owned()
+            }
+        }
+        SdkError::ResponseError(_) => "the response could not be read".to_owned(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,127 @@
+//! Which SSO session a command means: from `--sso-session`, `--profile`, or the active or default profile.
+
+use crate::config::{Config, Kind, Profile};
+use crate::env::Env;
+use crate::error::Error;
+use crate::sso::login::Target;
+use crate::sso::store::parse_scopes;
+
+/// The login target of a profile: its `[sso-session]`, or the start URL of a legacy profile.
+pub(crate) fn for_profile(config: &Config<'_>, profile: &Profile<'_, '_>) -> anyhow::Result<Target> {
+    match profile.kind() {
+        Kind::Sso => for_session(config, profile.sso_session_name().unwrap_or_default()),
+        Kind::LegacySso => Ok(Target {
+            session: None,
+            start_url: profile.start_url().unwrap_or_default().to_owned(),
+            region: profile
+                .sso_region()
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "profile `{}` has sso_start_url but no sso_region; add it",
+                        profile.name()
+                    ))
+                })?
+                .to_owned(),
+            scopes: None,
+        }),
+        Kind::Other => Err(Error::Usage(format!(
+            "profile `{}` does not use IAM Identity Center (no sso_session or sso_start_url)",
+            profile.name()
+        ))
+        .into()),
+    }
+}
+
+pub(crate) fn for_session(config: &Config<'_>, name: &str) -> anyhow::Result<Target> {
+    let Some(session) = config.sso_sessions.get(name) else {
+        return Err(unknown_session(config, name));
+    };
+    let need = |key: &str| {
+        session.get_nonempty(key).map(str::to_owned).ok_or_else(|| {
+            anyhow::Error::from(Error::Usage(format!(
+                "[sso-session {name}] has no `{key}`; add it to the config file"
+            )))
+        })
+    };
+    Ok(Target {
+        session: Some(name.to_owned()),
+        start_url: need("sso_start_url")?,
+        region: need("sso_region")?,
+        scopes: session.get_nonempty("sso_registration_scopes").map(parse_scopes),
+    })
+}
+
+fn unknown_session(config: &Config<'_>, name: &str) -> anyhow::Error {
+    let names: Vec<String> = config.sso_sessions.names().map(|n| format!("`{n}`")).collect();
+    let hint = if names.is_empty() {
+        "no [sso-session] is configured (see `aws configure sso-session`)".to_owned()
+    } else {
+        format!("configured sessions: {}", names.join(", "))
+    };
+    Error::Usage(format!("unknown sso-session `{name}`: {hint}")).into()
+}
+
+/// `--sso-session S`, else `--profile P`, else the active profile (`AWS_PROFILE`, `AWS_DEFAULT_PROFILE`), else
+/// `default`, else the only configured sso-session.
+pub(crate) fn resolve(
+    env: &Env,
+    config: &Config<'_>,
+    session: Option<&str>,
+    profile: Option<&str>,
+) -> anyhow::Result<Target> {
+    if let Some(name) = session {
+        return for_session(config, name);
+    }
+    let explicit = profile.is_some();
+    let name = profile
+        .or_else(|| env.get("AWS_PROFILE"))
+        .or_else(|| env.get("AWS_DEFAULT_PROFILE"));
+    if let Some(name) = name {
+        let p = config
+            .profile(name)
+            .ok_or_else(|| crate::cmd::unknown_profile(config, name))?;
+        return for_profile(config, &p);
+    }
+    if let Some(p) = config.profile("default")
+        && p.kind() != Kind::Other
+    {
+        return for_profile(config, &p);
+    }
+    let mut sessions = config.sso_sessions.names();
+    match (sessions.next(), sessions.next(), explicit) {
+        (Some(only), None, false) => for_session(config, only),
+        _ => Err(Error::Usage(
+            "which SSO session? pass --sso-session NAME or --profile NAME (`awsso status` lists the sessions)".into(),
+        )
+        .into()),
+    }
+}
+
+/// Every login target in the config: each `[sso-session]`, then each distinct legacy start URL.
+pub(crate) fn all(config: &Config<'_>) -> Vec<Target> {
+    let mut targets: Vec<Target> = config
+        .sso_sessions
+        .names()
+        .filter_map(|n| for_session(config, n).ok())
+        .collect();
+    for p in config.all_profiles() {
+        if p.kind() == Kind::LegacySso
+            && let Ok(t) = for_profile(config, &p)
+            && !targets
+                .iter()
+                .any(|x| x.session.is_none() && x.start_url == t.start_url)
+        {
+            targets.push(t);
+        }
+    }
+    targets
+}
+
+/// The command that logs in to `target`, for hints.
+pub(crate) fn login_command(target: &Target, profile: Option<&str>) -> String {
+    match (&target.session, profile) {
+        (Some(s), _) => format!("awsso login --sso-session {}", crate::shell::posix_quote(s)),
+        (None, Some(p)) => format!("awsso login --profile {}", crate::shell::posix_quote(p)),
+        (None, None) => "awsso login".to_owned(),
+    }
+}
