@@ -361,9 +361,8 @@ fn exec_passes_status_signals_and_keeps_secrets_off_argv() {
     assert!(!cmdline.contains(secret_key));
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let status = child.wait().unwrap();
-    use std::os::unix::process::ExitStatusExt as _;
     assert_eq!(
-        status.signal(),
+        std::os::unix::process::ExitStatusExt::signal(&status),
         Some(15),
         "the command died of SIGTERM itself: {status:?}"
     );
