@@ -39,6 +39,12 @@ pub(crate) enum Command {
     Use(UseArgs),
     /// Undo `awsso use` in this shell (prints shell code for eval)
     Unset(UnsetArgs),
+    /// Run a command with PROFILE's credentials in its environment
+    Exec(ExecArgs),
+    /// Print PROFILE's credentials as a credential_process document (for tools that cannot read SSO profiles)
+    CredentialProcess(CredentialProcessArgs),
+    /// Show the active AWS identity
+    Whoami(WhoamiArgs),
     /// Log in to an IAM Identity Center session (browser with PKCE, or device code)
     Login(LoginArgs),
     /// Log out of SSO sessions and delete their cached tokens
@@ -60,7 +66,10 @@ pub(crate) struct UseArgs {
     /// Profile to activate (a name from ~/.aws/config or ~/.aws/credentials)
     #[arg(add = ArgValueCompleter::new(complete_profiles))]
     pub(crate) profile: String,
-    /// Also set AWS_REGION and AWS_DEFAULT_REGION to this region
+    /// Export raw temporary credentials (AWS_ACCESS_KEY_ID, …) instead of AWS_PROFILE
+    #[arg(long)]
+    pub(crate) creds: bool,
+    /// Also set AWS_REGION and AWS_DEFAULT_REGION to this region (with --creds: instead of the profile's)
     #[arg(long, value_name = "REGION")]
     pub(crate) region: Option<String>,
     /// Shell syntax to print [default: $AWSSO_SHELL, else guessed from $SHELL, else bash]
@@ -82,6 +91,41 @@ pub(crate) struct LoginFlags {
     /// Print the login URL but do not open a browser
     #[arg(long)]
     pub(crate) no_browser: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExecArgs {
+    /// Profile whose credentials CMD gets
+    #[arg(add = ArgValueCompleter::new(complete_profiles))]
+    pub(crate) profile: String,
+    /// Set only AWS_PROFILE for CMD (no raw credentials; the SDKs resolve the profile themselves)
+    #[arg(long)]
+    pub(crate) profile_env: bool,
+    /// Set AWS_REGION and AWS_DEFAULT_REGION for CMD to this region instead of the profile's
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Option<String>,
+    #[command(flatten)]
+    pub(crate) login: LoginFlags,
+    /// The command and its arguments, after `--`
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub(crate) command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CredentialProcessArgs {
+    /// Profile whose credentials to print
+    #[arg(long, add = ArgValueCompleter::new(complete_profiles))]
+    pub(crate) profile: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WhoamiArgs {
+    /// Also ask AWS STS who these credentials belong to (GetCallerIdentity)
+    #[arg(long)]
+    pub(crate) verify: bool,
+    /// Print JSON
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

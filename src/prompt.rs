@@ -23,6 +23,10 @@ pub(crate) struct Identity {
     pub(crate) ttl: String,
     /// When the token or credentials expire, RFC 3339.
     pub(crate) expires: String,
+    /// Seconds until then; negative once expired.
+    pub(crate) seconds_left: Option<i64>,
+    /// Raw credentials from `use --creds` (rather than a profile the SDKs resolve).
+    pub(crate) raw_credentials: bool,
 }
 
 /// The active identity, or `None` when no profile is active.
@@ -64,6 +68,8 @@ pub(crate) fn identity(env: &Env, now: OffsetDateTime) -> Option<Identity> {
         None
     };
     id.expires = expires_at.map(rfc3339).unwrap_or_default();
+    id.seconds_left = expires_at.map(|e| (e - now).whole_seconds());
+    id.raw_credentials = creds_profile.is_some();
     // The environment's region beats the profile's, as in the AWS CLI v2.
     if let Some(region) = env.get("AWS_REGION").or_else(|| env.get("AWS_DEFAULT_REGION")) {
         region.clone_into(&mut id.region);

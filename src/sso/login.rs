@@ -106,10 +106,7 @@ impl SessionLock {
     fn acquire(env: &Env, target: &Target) -> anyhow::Result<Self> {
         let dir = cache_dir(env)?;
         create_private_dir(&dir).with_context(|| format!("could not create {}", dir.display()))?;
-        let path = dir.join(format!(".awsso-{}.lock", cache_key(target.cache_key())));
-        let file = open_lock_file(&path)?;
-        file.lock()
-            .with_context(|| format!("could not lock {}", path.display()))?;
+        let file = lock_file(&dir.join(format!(".awsso-{}.lock", cache_key(target.cache_key()))))?;
         Ok(Self { file })
     }
 
@@ -123,6 +120,25 @@ impl SessionLock {
     fn record_refresh_attempt(&mut self, at: OffsetDateTime) {
         let _ = self.file.set_len(0).and_then(|()| self.file.rewind());
         let _ = write!(self.file, "{}", at.unix_timestamp());
+    }
+}
+
+/// Open and exclusively lock `path` (created 0600); the lock lasts until the file is dropped.
+pub(crate) fn lock_file(path: &Path) -> anyhow::Result<File> {
+    let file = open_lock_file(path)?;
+    file.lock()
+        .with_context(|| format!("could not lock {}", path.display()))?;
+    Ok(file)
+}
+
+/// Delete the cached token: it was refused by the portal, so no one should use it again.
+pub(crate) fn forget_token(env: &Env, target: &Target) -> anyhow::Result<()> {
+    let path = token_file(env, target)?;
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(anyhow::Error::from(e).context(format!("could not delete {}", path.display())))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub(crate) mod cache;
 pub(crate) mod client;
+pub(crate) mod creds;
 pub(crate) mod login;
 pub(crate) mod store;
 pub(crate) mod target;

@@ -3,6 +3,7 @@
 //! Every test runs the real `awsso` binary with a cleared environment and a temporary HOME (see `util`).
 
 mod cli;
+mod creds;
 mod interactive;
 mod login;
 mod shells;
