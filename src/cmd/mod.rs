@@ -1,5 +1,6 @@
 //! One module per subcommand; this file dispatches and holds the few helpers they share.
 
+mod accounts;
 pub(crate) mod completions;
 mod init;
 mod list;
@@ -23,6 +24,7 @@ pub(crate) fn run(command: Command, env: &Env) -> anyhow::Result<()> {
         Command::Use(args) => args.run(env),
         Command::Unset(args) => args.run(env),
         Command::List(args) => args.run(env),
+        Command::Accounts(args) => args.run(env),
         Command::Login(args) => args.run(env),
         Command::Logout(args) => args.run(env),
         Command::Status(args) => args.run(env),
