@@ -59,9 +59,10 @@ pub(crate) enum Command {
 
 #[derive(Debug, Args)]
 pub(crate) struct UseArgs {
-    /// Profile to activate (a name from ~/.aws/config or ~/.aws/credentials)
+    /// Profile to activate (a name from ~/.aws/config or ~/.aws/credentials); without it, on a terminal, pick
+    /// one in a fuzzy finder
     #[arg(add = ArgValueCompleter::new(complete_profiles))]
-    pub(crate) profile: String,
+    pub(crate) profile: Option<String>,
     /// Also set AWS_REGION and AWS_DEFAULT_REGION to this region
     #[arg(long, value_name = "REGION")]
     pub(crate) region: Option<String>,

@@ -1,10 +1,12 @@
 //! `awsso accounts` against the SSO emulator: paging, bounded concurrency, throttling, a revoked token and a portal
-//! that is down; and the account names it remembers, read offline by `list` and `prompt`.
+//! that is down; the account names it remembers, read offline by `list`, `prompt` and the `use` picker; and the
+//! picker itself, driven in a real bash through tmux.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Output;
 
-use crate::util::{Emulator, Sandbox, sha1_hex, stderr, stdout};
+use crate::interactive::{Tmux, posix_word};
+use crate::util::{AWSSO, Emulator, Sandbox, sha1_hex, stderr, stdout};
 
 const CONFIG: &str = "\
 [sso-session corp]
@@ -334,4 +336,118 @@ fn names_are_remembered_for_list_prompt_offline() {
         .output()
         .unwrap();
     assert_eq!(stdout(&out), "account-0001/Admin\n");
+}
+
+#[test]
+fn use_without_a_profile_needs_a_terminal() {
+    let sb = Sandbox::with_config(CONFIG);
+    let err = assert_clean_failure(&sb.run(&["use"]), 2, "PROFILE is required when not on a terminal");
+    assert!(err.contains("awsso use PROFILE"), "{err}");
+}
+
+/// bash with the `init` wrapper (no prompt segment, so the prompt is just `STATUS $`), in tmux.
+fn bash_in_tmux(sb: &Sandbox) -> Tmux {
+    sb.write(
+        ".bashrc",
+        format!("PS1='$? $ '\neval \"$({} init bash --no-prompt)\"\n", posix_word(AWSSO)),
+    );
+    let rc = sb.path(".bashrc");
+    let t = Tmux::start(
+        sb,
+        "bash",
+        &[],
+        &["--noprofile", "--rcfile", rc.to_str().unwrap(), "-i"],
+    );
+    t.first_prompt();
+    t
+}
+
+/// The profile of a picker line: `❯ NAME  ACCOUNT ...` for the selected one, `  NAME  ACCOUNT ...` for the others.
+fn item(line: &str) -> Option<&str> {
+    line.strip_prefix("❯ ")
+        .or_else(|| line.strip_prefix("  "))?
+        .split_whitespace()
+        .next()
+}
+
+/// The profiles the picker shows from line `from` of the pane on, top first, and the selected one. (A picker
+/// cancelled with Ctrl-C stays on the screen above.)
+fn items(lines: &[String], from: usize) -> (Vec<&str>, Option<&str>) {
+    let lines = lines.get(from..).unwrap_or_default();
+    let shown = lines.iter().filter_map(|l| item(l)).collect();
+    let selected = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("❯ ")?.split_whitespace().next());
+    (shown, selected)
+}
+
+/// Type `awsso use`, press Enter, and wait for the picker to list every profile; where it starts on the pane.
+fn open_picker(t: &Tmux) -> usize {
+    let from = t.lines().len() - 1;
+    t.type_text("awsso use");
+    t.key("Enter");
+    t.wait_for("the picker with every profile", |l| {
+        items(l, from).0 == ["dev", "ops", "ops-admin", "gone", "plain"]
+    });
+    from
+}
+
+/// Wait for the shell's prompt to show `status`.
+fn wait_for_status(t: &Tmux, status: i32) {
+    let want = format!("{status} $");
+    t.wait_for(&format!("a prompt showing {status}"), |l| {
+        l.last().is_some_and(|p| *p == want)
+    });
+}
+
+fn aws_profile(t: &Tmux) -> Vec<String> {
+    t.run(r#"echo "AWS_PROFILE=${AWS_PROFILE-}""#).output
+}
+
+#[test]
+fn picker_in_bash_enter_chooses_esc_and_ctrl_c_cancel() {
+    // Names come from the portal once; the picker then works offline.
+    let emu = Emulator::start(&["--auto-approve", "--accounts", "3"]);
+    let sb = sandbox(&emu);
+    login(&sb);
+    assert_eq!(accounts_json(&sb).len(), 9);
+    drop(emu);
+
+    let t = bash_in_tmux(&sb);
+    let from = open_picker(&t);
+    // A fuzzy query on the account name and the role: only `ops` (account-0002, ReadOnly) matches.
+    t.type_text("0002rdonly");
+    t.wait_for("`ops` alone", |l| items(l, from) == (vec!["ops"], Some("ops")));
+    t.key("Enter");
+    wait_for_status(&t, 0);
+    assert_eq!(aws_profile(&t), ["AWS_PROFILE=ops"]);
+
+    // Esc: status 130, nothing evaluated, AWS_PROFILE as it was.
+    open_picker(&t);
+    t.type_text("dev");
+    t.key("Escape");
+    wait_for_status(&t, 130);
+    assert_eq!(aws_profile(&t), ["AWS_PROFILE=ops"]);
+
+    // Ctrl-C: the same.
+    open_picker(&t);
+    t.key("C-c");
+    wait_for_status(&t, 130);
+    assert_eq!(aws_profile(&t), ["AWS_PROFILE=ops"]);
+
+    // The picker starts on the active profile, so Enter at once keeps it; then a query picks another.
+    let from = open_picker(&t);
+    t.wait_for("`ops` selected", |l| items(l, from).1 == Some("ops"));
+    t.key("Enter");
+    wait_for_status(&t, 0);
+    assert_eq!(aws_profile(&t), ["AWS_PROFILE=ops"]);
+    let from = open_picker(&t);
+    t.type_text("plain");
+    t.wait_for("`plain` alone", |l| items(l, from) == (vec!["plain"], Some("plain")));
+    t.key("Enter");
+    wait_for_status(&t, 0);
+    assert_eq!(aws_profile(&t), ["AWS_PROFILE=plain"]);
+    // Nothing of the picker is left on the terminal after a choice.
+    let pane = t.lines();
+    assert!(items(&pane, from).0.is_empty(), "{}", pane.join("\n"));
 }
