@@ -53,6 +53,8 @@ pub(crate) enum Command {
     Status(StatusArgs),
     /// List every configured profile
     List(ListArgs),
+    /// List the accounts and roles an SSO session can reach (asks the SSO portal)
+    Accounts(AccountsArgs),
     /// Print the identity segment for a shell prompt; prints nothing when no profile is active
     Prompt(PromptArgs),
     /// Print the shell integration to load from your shell's rc file
@@ -63,9 +65,10 @@ pub(crate) enum Command {
 
 #[derive(Debug, Args)]
 pub(crate) struct UseArgs {
-    /// Profile to activate (a name from ~/.aws/config or ~/.aws/credentials)
+    /// Profile to activate (a name from ~/.aws/config or ~/.aws/credentials); without it, on a terminal, pick
+    /// one in a fuzzy finder
     #[arg(add = ArgValueCompleter::new(complete_profiles))]
-    pub(crate) profile: String,
+    pub(crate) profile: Option<String>,
     /// Export raw temporary credentials (AWS_ACCESS_KEY_ID, …) instead of AWS_PROFILE
     #[arg(long)]
     pub(crate) creds: bool,
@@ -175,10 +178,21 @@ pub(crate) struct ListArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct AccountsArgs {
+    /// List what this [sso-session] can reach [default: the active profile's session, else the only one]
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(complete_sessions))]
+    pub(crate) sso_session: Option<String>,
+    /// Print a JSON array (one element per account and role) instead of a table
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct PromptArgs {
     /// Format string [default: $AWSSO_PROMPT_FORMAT, else "{profile}[ {account}/{role}][ {ttl}]"].
-    /// Tokens: {profile} {account} {role} {session} {region} {ttl} {expires}. Text in [...] is shown only
-    /// when every token inside it has a value; \[ \] \{ \} \\ print the character itself.
+    /// Tokens: {profile} {account} {account_name} {role} {session} {region} {ttl} {expires}. Text in [...] is
+    /// shown only when every token inside it has a value; \[ \] \{ \} \\ print the character itself.
+    /// {account_name} is known once `awsso accounts` has listed the session.
     #[arg(long, short, value_name = "F")]
     pub(crate) format: Option<String>,
 }

@@ -5,6 +5,7 @@ mod cmd;
 mod config;
 mod env;
 mod error;
+mod picker;
 mod prompt;
 mod shell;
 mod sso;

@@ -1,5 +1,6 @@
 //! One module per subcommand; this file dispatches and holds the few helpers they share.
 
+mod accounts;
 pub(crate) mod completions;
 mod credential_process;
 mod exec;
@@ -29,6 +30,7 @@ pub(crate) fn run(command: Command, env: &Env) -> anyhow::Result<()> {
         Command::Exec(args) => args.run(env),
         Command::CredentialProcess(args) => args.run(env),
         Command::Whoami(args) => args.run(env),
+        Command::Accounts(args) => args.run(env),
         Command::Login(args) => args.run(env),
         Command::Logout(args) => args.run(env),
         Command::Status(args) => args.run(env),

@@ -1,4 +1,5 @@
-//! `awsso use PROFILE`: print the exports that make PROFILE the active identity in the calling shell.
+//! `awsso use [PROFILE]`: print the exports that make PROFILE the active identity in the calling shell (without
+//! PROFILE, on a terminal, the user picks one: `picker`).
 
 use std::io::IsTerminal as _;
 
@@ -19,9 +20,11 @@ impl UseArgs {
         }
         let files = Files::load(env)?;
         let config = files.parse()?;
-        let profile = config
-            .profile(&self.profile)
-            .ok_or_else(|| unknown_profile(&config, &self.profile))?;
+        let name = match &self.profile {
+            Some(name) => name.clone(),
+            None => crate::picker::choose_profile(env, &config)?,
+        };
+        let profile = config.profile(&name).ok_or_else(|| unknown_profile(&config, &name))?;
         let interaction = interaction(self.no_login, self.login, false);
 
         let changes = if self.creds {

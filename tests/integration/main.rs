@@ -2,6 +2,7 @@
 //!
 //! Every test runs the real `awsso` binary with a cleared environment and a temporary HOME (see `util`).
 
+mod accounts;
 mod cli;
 mod creds;
 mod interactive;
