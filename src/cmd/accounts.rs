@@ -133,12 +133,18 @@ fn portal_error(err: PortalError, env: &Env, target: &Target, hint: &str) -> any
             |u| u.trim_end_matches('/').to_owned(),
         );
     match err {
-        // The token still looks valid here (its time is not up), so a plain `login` would reuse it: force a new one.
-        PortalError::Unauthorized => Error::LoginRequired(format!(
-            "the SSO portal refused the token of {} (signed out or revoked elsewhere); run `{hint} --force`",
-            target.describe()
-        ))
-        .into(),
+        // The token's time is not up, but the portal refused it: forget it (as `credentials` does), so that a plain
+        // `awsso login` starts afresh instead of reusing it.
+        PortalError::Unauthorized => {
+            if let Err(e) = crate::sso::login::forget_token(env, target) {
+                return e;
+            }
+            Error::LoginRequired(format!(
+                "the SSO portal refused the token of {} (signed out or revoked elsewhere); run `{hint}`",
+                target.describe()
+            ))
+            .into()
+        }
         PortalError::Throttled => anyhow!(
             "the SSO portal at {portal} kept answering 429 TooManyRequestsException through every retry; wait a \
              minute and run `awsso accounts` again"

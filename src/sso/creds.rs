@@ -2,7 +2,7 @@
 //! (`~/.aws/cli/cache/<key>.json`, protocol.md §7.1), so repeated calls cost no network and the CLI reuses ours.
 //!
 //! Reuse: until 10 minutes before they expire. The CLI reads the same files while more than 15 minutes remain.
-//! Concurrency: a lock per role (`~/.aws/sso/cache/.awsso-role-<key>.lock`) makes twenty simultaneous
+//! Concurrency: a lock per role (`~/.aws/awsso/locks/role-<key>.lock`) makes twenty simultaneous
 //! `credential-process` calls share one GetRoleCredentials; the token they need is serialized by the session lock
 //! in `login.rs`, so they also share one refresh.
 
@@ -152,10 +152,9 @@ pub(crate) fn credentials(env: &Env, role: &Role, interaction: Interaction) -> a
     if let Some(creds) = role.cached(env)? {
         return Ok(creds);
     }
-    let lock_dir = env.sso_cache_dir().ok_or_else(|| anyhow!("HOME is not set"))?;
-    create_private_dir(&lock_dir).with_context(|| format!("could not create {}", lock_dir.display()))?;
+    let lock_dir = login::locks_dir(env)?;
     let key = cli_cache_key(&role.account_id, &role.role_name, &role.target);
-    let lock = login::lock_file(&lock_dir.join(format!(".awsso-role-{key}.lock")))?;
+    let lock = login::lock_file(&lock_dir.join(format!("role-{key}.lock")))?;
     // Someone else may have fetched them while we waited.
     if let Some(creds) = role.cached(env)? {
         drop(lock);

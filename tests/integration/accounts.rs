@@ -216,17 +216,10 @@ fn a_revoked_token_exits_3_with_the_login_command() {
     emu.admin("POST", "revoke-tokens", "");
     // The token still looks valid locally; only the portal knows it was revoked.
     let out = sb.run(&["accounts"]);
-    let err = assert_clean_failure(&out, 3, "run `awsso login --sso-session corp --force`");
+    let err = assert_clean_failure(&out, 3, "run `awsso login --sso-session corp`");
     assert!(err.contains("revoked"), "{err}");
-    // That command does fix it (a plain `login` would reuse the revoked token).
-    let relogin = sb.run(&[
-        "login",
-        "--sso-session",
-        "corp",
-        "--force",
-        "--use-device-code",
-        "--no-browser",
-    ]);
+    // That command does fix it: the refused token was forgotten, so a plain `login` does not reuse it.
+    let relogin = sb.run(&["login", "--sso-session", "corp", "--use-device-code", "--no-browser"]);
     assert!(relogin.status.success(), "{}", stderr(&relogin));
     assert_eq!(accounts_json(&sb).len(), 9);
 }
