@@ -17,9 +17,7 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::sso::cache::{cache_key, parse_timestamp};
 use crate::sso::login::{self, Interaction, Target};
-use crate::sso::store::{
-    PyJson, Secret, cli_timestamp, create_private_dir, py_json_compact, py_json_dumps, write_private,
-};
+use crate::sso::store::{PyJson, Secret, cli_timestamp, py_json_compact, py_json_dumps, write_private};
 use crate::sso::{client, target};
 
 const REUSE_WINDOW: time::Duration = time::Duration::minutes(10);
