@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use crate::env::Env;
-use ini::Entry;
 #[cfg(test)]
 use ini::Value;
+use ini::{Entry, FxBuildHasher};
 
 /// The raw text of both files. A missing file reads as empty, as it does for every AWS SDK.
 #[derive(Debug, Default)]
@@ -95,7 +95,7 @@ impl Props<'_> {
 #[derive(Debug, Default)]
 pub(crate) struct Named<'a> {
     pub(crate) items: Vec<Props<'a>>,
-    index: HashMap<Cow<'a, str>, usize>,
+    index: HashMap<Cow<'a, str>, usize, FxBuildHasher>,
 }
 
 impl<'a> Named<'a> {
@@ -143,14 +143,29 @@ impl<'a> Config<'a> {
     /// (`botocore/configloader.py`, `botocore/session.py` `full_config`; protocol.md §6.1).
     fn build(config: ini::Ini<'a>, credentials: ini::Ini<'a>) -> Self {
         let mut out = Config::default();
+        // Nearly every section is a profile: room for all of them saves regrowing on big files.
+        let sections = config.sections.len() + credentials.sections.len();
+        out.profiles.items.reserve(sections);
+        out.profiles.index.reserve(sections);
         for section in config.sections {
             let entries = with_defaults(section.entries, &config.defaults);
             let header = section.header;
             // Section headers are shell words: `[profile 'my prof']` names `my prof`; a header that does not split
             // into exactly two words is dropped. The prefix test is `startswith`, not a word match.
-            let two_words = || match ini::shlex_split(header) {
-                Some(mut words) if words.len() == 2 => words.pop(),
-                _ => None,
+            let two_words = || -> Option<Cow<'a, str>> {
+                // Without quotes or backslashes, shell words are the runs between shlex's four whitespace
+                // characters, and the name can borrow from the file.
+                if !header.bytes().any(|b| matches!(b, b'\'' | b'"' | b'\\')) {
+                    let mut words = header.split([' ', '\t', '\r', '\n']).filter(|w| !w.is_empty());
+                    let (Some(_), Some(name), None) = (words.next(), words.next(), words.next()) else {
+                        return None;
+                    };
+                    return Some(Cow::Borrowed(name));
+                }
+                match ini::shlex_split(header) {
+                    Some(mut words) if words.len() == 2 => words.pop().map(Cow::Owned),
+                    _ => None,
+                }
             };
             let (map, name) = if header.starts_with("profile") {
                 (&mut out.profiles, two_words())
@@ -159,15 +174,12 @@ impl<'a> Config<'a> {
             } else if header.starts_with("services") {
                 (&mut out.services, two_words())
             } else if header == "default" {
-                (&mut out.profiles, Some("default".to_owned()))
+                (&mut out.profiles, Some(Cow::Borrowed("default")))
             } else {
                 continue;
             };
             if let Some(name) = name {
-                map.insert(Props {
-                    name: Cow::Owned(name),
-                    entries,
-                });
+                map.insert(Props { name, entries });
             }
         }
         // Credentials sections are plain names (no `profile ` prefix, no shell words) and win key by key.
