@@ -49,11 +49,11 @@
 //!
 //! `ini-roundtrip` 0.2.1 exists on crates.io and is a streaming tokenizer, not an editor: it returns each line's
 //! text without its line ending (the caller must guess one, so the lone-CR/mixed fixture `13-lone-cr-line-endings`
-//! does not round-trip), and its idea of a line disagrees with configparser on 7 of the 48 valid fixtures in
-//! `tests/fixtures/configs` — it has no continuation lines or indentation rule (`  [profile d]` after an indented
-//! option is a header for botocore, a property for it), no `:` delimiter, no `[DEFAULT]`, and a header followed by
-//! text (`[profile a] # c`, `[default]   `) is an error. Every edit would still need our own structure on top, so a
-//! line model driven by the same rules as `ini.rs` is both smaller and exact.
+//! does not round-trip), and it has no continuation lines or indentation rule, no `:` delimiter and no `[DEFAULT]`.
+//! Its list of sections differs from configparser's on 5 of the 48 valid fixtures in `tests/fixtures/configs`: a
+//! header followed by text (`[profile a] # c`, `[default]   `) is an error, an indented header (a real one after an
+//! indented option) is a property, and it trims names configparser keeps (`[ default]`). Every edit would still need
+//! our own structure on top, so a line model driven by the same rules as `ini.rs` is both smaller and exact.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -665,4 +665,3 @@ pub(crate) fn save(path: &Path, text: &str) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests;
-
