@@ -665,3 +665,6 @@ pub(crate) fn save(path: &Path, text: &str) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod corpus_tests;

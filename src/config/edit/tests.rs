@@ -307,6 +307,12 @@ fn remove_section_keeps_the_comment_that_introduces_the_next_one() {
         edited(text, |d| assert!(d.remove_section(&profile("prod")))),
         "[default]\nregion = x\n\n# dev\n[profile dev]\nk = v\n# dev trailer\n\n# prod\n"
     );
+    assert_eq!(
+        edited("[a]\nk = v\n\n\n[profile b]\nk = v\n", |d| assert!(
+            d.remove_section(&profile("b"))
+        )),
+        "[a]\nk = v\n"
+    );
     assert!(!Document::parse(text).remove_section(&profile("nope")));
 }
 
