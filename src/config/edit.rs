@@ -45,6 +45,11 @@
 //!   blank lines that separated it. If a removal leaves an indented header right after an option indented less
 //!   deeply, that header would become a continuation line, so its indentation is removed.
 //!
+//! No edit makes a file that botocore accepts unreadable, with one exception no writer can avoid: a `[DEFAULT]`
+//! section with a broken nested block is harmless only while the file has no other section, since configparser reads
+//! `[DEFAULT]` through the others (fixture `47-DEFAULT-bad-nested-unused`). Callers should run [`super::ini::parse`]
+//! on the result before [`save`] and show its error rather than write a file the AWS CLI cannot read.
+//!
 //! # Why hand-written, not `ini-roundtrip`
 //!
 //! `ini-roundtrip` 0.2.1 exists on crates.io and is a streaming tokenizer, not an editor: it returns each line's
