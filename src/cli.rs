@@ -39,6 +39,12 @@ pub(crate) enum Command {
     Use(UseArgs),
     /// Undo `awsso use` in this shell (prints shell code for eval)
     Unset(UnsetArgs),
+    /// Run a command with PROFILE's credentials in its environment
+    Exec(ExecArgs),
+    /// Print PROFILE's credentials as a credential_process document (for tools that cannot read SSO profiles)
+    CredentialProcess(CredentialProcessArgs),
+    /// Show the active AWS identity
+    Whoami(WhoamiArgs),
     /// Log in to an IAM Identity Center session (browser with PKCE, or device code)
     Login(LoginArgs),
     /// Log out of SSO sessions and delete their cached tokens
@@ -47,6 +53,8 @@ pub(crate) enum Command {
     Status(StatusArgs),
     /// List every configured profile
     List(ListArgs),
+    /// List the accounts and roles an SSO session can reach (asks the SSO portal)
+    Accounts(AccountsArgs),
     /// Print the identity segment for a shell prompt; prints nothing when no profile is active
     Prompt(PromptArgs),
     /// Print the shell integration to load from your shell's rc file
@@ -57,10 +65,14 @@ pub(crate) enum Command {
 
 #[derive(Debug, Args)]
 pub(crate) struct UseArgs {
-    /// Profile to activate (a name from ~/.aws/config or ~/.aws/credentials)
+    /// Profile to activate (a name from ~/.aws/config or ~/.aws/credentials); without it, on a terminal, pick
+    /// one in a fuzzy finder
     #[arg(add = ArgValueCompleter::new(complete_profiles))]
-    pub(crate) profile: String,
-    /// Also set AWS_REGION and AWS_DEFAULT_REGION to this region
+    pub(crate) profile: Option<String>,
+    /// Export raw temporary credentials (AWS_ACCESS_KEY_ID, …) instead of AWS_PROFILE
+    #[arg(long)]
+    pub(crate) creds: bool,
+    /// Also set AWS_REGION and AWS_DEFAULT_REGION to this region (with --creds: instead of the profile's)
     #[arg(long, value_name = "REGION")]
     pub(crate) region: Option<String>,
     /// Shell syntax to print [default: $AWSSO_SHELL, else guessed from $SHELL, else bash]
@@ -82,6 +94,41 @@ pub(crate) struct LoginFlags {
     /// Print the login URL but do not open a browser
     #[arg(long)]
     pub(crate) no_browser: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExecArgs {
+    /// Profile whose credentials CMD gets
+    #[arg(add = ArgValueCompleter::new(complete_profiles))]
+    pub(crate) profile: String,
+    /// Set only AWS_PROFILE for CMD (no raw credentials; the SDKs resolve the profile themselves)
+    #[arg(long)]
+    pub(crate) profile_env: bool,
+    /// Set AWS_REGION and AWS_DEFAULT_REGION for CMD to this region instead of the profile's
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Option<String>,
+    #[command(flatten)]
+    pub(crate) login: LoginFlags,
+    /// The command and its arguments, after `--`
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub(crate) command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CredentialProcessArgs {
+    /// Profile whose credentials to print
+    #[arg(long, add = ArgValueCompleter::new(complete_profiles))]
+    pub(crate) profile: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WhoamiArgs {
+    /// Also ask AWS STS who these credentials belong to (GetCallerIdentity)
+    #[arg(long)]
+    pub(crate) verify: bool,
+    /// Print JSON
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -131,10 +178,21 @@ pub(crate) struct ListArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct AccountsArgs {
+    /// List what this [sso-session] can reach [default: the active profile's session, else the only one]
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(complete_sessions))]
+    pub(crate) sso_session: Option<String>,
+    /// Print a JSON array (one element per account and role) instead of a table
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct PromptArgs {
     /// Format string [default: $AWSSO_PROMPT_FORMAT, else "{profile}[ {account}/{role}][ {ttl}]"].
-    /// Tokens: {profile} {account} {role} {session} {region} {ttl} {expires}. Text in [...] is shown only
-    /// when every token inside it has a value; \[ \] \{ \} \\ print the character itself.
+    /// Tokens: {profile} {account} {account_name} {role} {session} {region} {ttl} {expires}. Text in [...] is
+    /// shown only when every token inside it has a value; \[ \] \{ \} \\ print the character itself.
+    /// {account_name} is known once `awsso accounts` has listed the session.
     #[arg(long, short, value_name = "F")]
     pub(crate) format: Option<String>,
 }

@@ -12,6 +12,10 @@ pub(crate) enum Error {
     /// The user cancelled (Ctrl-C, Esc). Exit 130, nothing written.
     #[error("cancelled")]
     Cancelled,
+    /// Exit with this status and print nothing (a child's status passed through).
+    #[cfg_attr(unix, allow(dead_code))] // `exec` replaces the process on Unix
+    #[error("exit status {0}")]
+    Exit(u8),
 }
 
 impl Error {
@@ -20,6 +24,7 @@ impl Error {
             Error::Usage(_) => 2,
             Error::LoginRequired(_) => 3,
             Error::Cancelled => 130,
+            Error::Exit(code) => *code,
         }
     }
 }

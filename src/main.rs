@@ -5,6 +5,7 @@ mod cmd;
 mod config;
 mod env;
 mod error;
+mod picker;
 mod prompt;
 mod shell;
 mod sso;
@@ -42,6 +43,8 @@ fn report(err: &anyhow::Error) -> ExitCode {
     }) {
         return ExitCode::SUCCESS;
     }
-    eprintln!("awsso: {err:#}");
+    if !matches!(err.downcast_ref::<error::Error>(), Some(error::Error::Exit(_))) {
+        eprintln!("awsso: {err:#}");
+    }
     ExitCode::from(err.downcast_ref::<error::Error>().map_or(1, error::Error::exit_code))
 }

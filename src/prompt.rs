@@ -16,6 +16,8 @@ pub(crate) const DEFAULT_FORMAT: &str = "{profile}[ {account}/{role}][ {ttl}]";
 pub(crate) struct Identity {
     pub(crate) profile: String,
     pub(crate) account: String,
+    /// Remembered from `awsso accounts`; filled only on request ([`fill_account_name`]), since it costs a read.
+    pub(crate) account_name: String,
     pub(crate) role: String,
     pub(crate) session: String,
     pub(crate) region: String,
@@ -23,6 +25,12 @@ pub(crate) struct Identity {
     pub(crate) ttl: String,
     /// When the token or credentials expire, RFC 3339.
     pub(crate) expires: String,
+    /// Seconds until then; negative once expired.
+    pub(crate) seconds_left: Option<i64>,
+    /// Raw credentials from `use --creds` (rather than a profile the SDKs resolve).
+    pub(crate) raw_credentials: bool,
+    /// What names the profile's token file (session name or legacy start URL); also keys the remembered names.
+    pub(crate) cache_key: String,
 }
 
 /// The active identity, or `None` when no profile is active.
@@ -45,6 +53,7 @@ pub(crate) fn identity(env: &Env, now: OffsetDateTime) -> Option<Identity> {
         role: text(profile.and_then(|p| p.role_name())),
         session: text(profile.and_then(|p| p.sso_session_name())),
         region: text(profile.and_then(|p| p.region())),
+        cache_key: text(profile.and_then(|p| p.token_cache_key())),
         ..Identity::default()
     };
     let expires_at = if creds_profile.is_some() {
@@ -64,11 +73,23 @@ pub(crate) fn identity(env: &Env, now: OffsetDateTime) -> Option<Identity> {
         None
     };
     id.expires = expires_at.map(rfc3339).unwrap_or_default();
+    id.seconds_left = expires_at.map(|e| (e - now).whole_seconds());
+    id.raw_credentials = creds_profile.is_some();
     // The environment's region beats the profile's, as in the AWS CLI v2.
     if let Some(region) = env.get("AWS_REGION").or_else(|| env.get("AWS_DEFAULT_REGION")) {
         region.clone_into(&mut id.region);
     }
     Some(id)
+}
+
+/// Look up the account's name among those `awsso accounts` remembered: one small file read, no network.
+pub(crate) fn fill_account_name(id: &mut Identity, env: &Env) {
+    if id.account.is_empty() || id.cache_key.is_empty() {
+        return;
+    }
+    if let Some(name) = crate::sso::names::lookup(env, &id.cache_key, &id.account) {
+        id.account_name = name;
+    }
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
@@ -99,6 +120,7 @@ pub(crate) fn render(format: &str, id: &Identity) -> String {
         match name {
             "profile" => &id.profile,
             "account" => &id.account,
+            "account_name" => &id.account_name,
             "role" => &id.role,
             "session" => &id.session,
             "region" => &id.region,
@@ -184,6 +206,32 @@ mod tests {
             "p",
             "unclosed group still hides"
         );
+    }
+
+    #[test]
+    fn account_name_is_read_only_on_request() {
+        let home = tempfile::tempdir().unwrap();
+        let h = home.path().to_str().unwrap();
+        std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+        std::fs::write(
+            home.path().join(".aws/config"),
+            "[profile dev]\nsso_session = corp\nsso_account_id = 123456789011\nsso_role_name = DevAccess\n",
+        )
+        .unwrap();
+        let target = crate::sso::login::Target {
+            session: Some("corp".into()),
+            start_url: "https://x.awsapps.com/start".into(),
+            region: "us-east-1".into(),
+            scopes: None,
+        };
+        let names = std::collections::BTreeMap::from([("123456789011".to_owned(), "Dev".to_owned())]);
+        crate::sso::names::save(&Env::from_pairs([("HOME", h)]), &target, names).unwrap();
+        let env = Env::from_pairs([("HOME", h), ("AWS_PROFILE", "dev")]);
+        let mut id = identity(&env, datetime!(2026-11-26 00:00 UTC)).unwrap();
+        assert_eq!(id.account_name, "", "not read unless asked for");
+        assert_eq!(render("{profile}[ ({account_name})]", &id), "dev");
+        fill_account_name(&mut id, &env);
+        assert_eq!(render("{profile}[ ({account_name})]", &id), "dev (Dev)");
     }
 
     #[test]

@@ -4,6 +4,7 @@ use crate::cli::ListArgs;
 use crate::cmd::print_once;
 use crate::config::{Files, Kind};
 use crate::env::Env;
+use crate::sso::names::Remembered;
 
 #[derive(serde::Serialize)]
 struct Row<'a> {
@@ -13,8 +14,8 @@ struct Row<'a> {
     sso_start_url: Option<&'a str>,
     sso_region: Option<&'a str>,
     account_id: Option<&'a str>,
-    /// Filled in from the portal once `awsso accounts` has run (a later feature); `null` until then.
-    account_name: Option<&'a str>,
+    /// Remembered from the portal by `awsso accounts` (`sso::names`); `null` until then.
+    account_name: Option<String>,
     role_name: Option<&'a str>,
     region: Option<&'a str>,
 }
@@ -23,6 +24,7 @@ impl ListArgs {
     pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {
         let files = Files::load(env)?;
         let config = files.parse()?;
+        let mut names = Remembered::new(env);
         let rows: Vec<Row<'_>> = config
             .all_profiles()
             .map(|p| Row {
@@ -32,7 +34,7 @@ impl ListArgs {
                 sso_start_url: p.start_url(),
                 sso_region: p.sso_region(),
                 account_id: p.account_id(),
-                account_name: None,
+                account_name: names.of(&p),
                 role_name: p.role_name(),
                 region: p.region(),
             })
@@ -55,7 +57,7 @@ impl ListArgs {
 }
 
 fn table(rows: &[Row<'_>]) -> String {
-    let cells: Vec<[&str; 6]> = rows
+    let cells: Vec<[&str; 7]> = rows
         .iter()
         .map(|r| {
             [
@@ -63,10 +65,22 @@ fn table(rows: &[Row<'_>]) -> String {
                 r.kind.as_str(),
                 r.sso_session.unwrap_or("-"),
                 r.account_id.unwrap_or("-"),
+                r.account_name.as_deref().unwrap_or("-"),
                 r.role_name.unwrap_or("-"),
                 r.region.unwrap_or("-"),
             ]
         })
         .collect();
-    crate::cmd::table(["PROFILE", "KIND", "SESSION", "ACCOUNT", "ROLE", "REGION"], &cells)
+    crate::cmd::table(
+        [
+            "PROFILE",
+            "KIND",
+            "SESSION",
+            "ACCOUNT",
+            "ACCOUNT NAME",
+            "ROLE",
+            "REGION",
+        ],
+        &cells,
+    )
 }

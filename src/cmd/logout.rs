@@ -1,11 +1,13 @@
 //! `awsso logout [--sso-session S | --all]`: the portal's Logout, then delete the cached token.
 //!
 //! The token is deleted even when the portal cannot be reached (with a warning): the user asked for this machine
-//! to forget the session. Client registrations stay, as with `aws sso logout` (protocol.md §2).
+//! to forget the session. Role credentials awsso cached for the session's profiles are deleted too. Client
+//! registrations stay, as with `aws sso logout` (protocol.md §2).
 
 use crate::cli::LogoutArgs;
 use crate::config::Files;
 use crate::env::Env;
+use crate::sso::creds::{self, Role};
 use crate::sso::{client, login, target};
 
 impl LogoutArgs {
@@ -18,6 +20,13 @@ impl LogoutArgs {
             vec![target::resolve(env, &config, self.sso_session.as_deref(), None)?]
         };
         let mut runtime = None;
+        // Role credentials awsso cached for the profiles of these sessions go too (~/.aws/cli/cache).
+        let roles: Vec<Role> = config
+            .all_profiles()
+            .filter_map(|p| Role::of(&config, &p).ok())
+            .filter(|r| targets.iter().any(|t| t.cache_key() == r.target.cache_key()))
+            .collect();
+        creds::forget(env, &roles)?;
         for t in &targets {
             let Some(token) = login::read_token(env, t)? else {
                 eprintln!("awsso: not logged in to {}", t.describe());

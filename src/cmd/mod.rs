@@ -1,6 +1,9 @@
 //! One module per subcommand; this file dispatches and holds the few helpers they share.
 
+mod accounts;
 pub(crate) mod completions;
+mod credential_process;
+mod exec;
 mod init;
 mod list;
 mod login;
@@ -8,7 +11,8 @@ mod logout;
 mod prompt;
 mod status;
 mod unset;
-mod use_;
+pub(crate) mod use_;
+mod whoami;
 
 use std::io::Write as _;
 
@@ -23,6 +27,10 @@ pub(crate) fn run(command: Command, env: &Env) -> anyhow::Result<()> {
         Command::Use(args) => args.run(env),
         Command::Unset(args) => args.run(env),
         Command::List(args) => args.run(env),
+        Command::Exec(args) => args.run(env),
+        Command::CredentialProcess(args) => args.run(env),
+        Command::Whoami(args) => args.run(env),
+        Command::Accounts(args) => args.run(env),
         Command::Login(args) => args.run(env),
         Command::Logout(args) => args.run(env),
         Command::Status(args) => args.run(env),
@@ -98,4 +106,79 @@ pub(crate) fn table<const N: usize, S: AsRef<str>>(header: [&str; N], rows: &[[S
         out.push('\n');
     }
     out
+}
+
+/// Whether a command may start a login: only where someone can answer it (`stdin` too when it matters, as for
+/// `credential-process`, whose stdin belongs to the SDK that runs it).
+pub(crate) fn interaction(
+    no_login: bool,
+    flags: crate::cli::LoginFlags,
+    need_stdin: bool,
+) -> crate::sso::login::Interaction {
+    use std::io::IsTerminal as _;
+    let terminal = std::io::stderr().is_terminal() && (!need_stdin || std::io::stdin().is_terminal());
+    if no_login || !terminal {
+        crate::sso::login::Interaction::Forbidden
+    } else {
+        crate::sso::login::Interaction::Allowed(flags.options(false))
+    }
+}
+
+/// Variables that make raw credentials the identity: keys, token, expiry (RFC 3339 `Z`, which starship counts down),
+/// the region, and `AWSSO_PROFILE` for `prompt`/`whoami`; the profile variables go, or they would confuse tools
+/// that prefer a profile (cli.md, `use --creds`).
+pub(crate) fn creds_changes(
+    creds: &crate::sso::creds::RoleCredentials,
+    profile: &str,
+    region: Option<&str>,
+) -> crate::shell::EnvChanges {
+    let mut changes = crate::shell::EnvChanges {
+        set: vec![
+            ("AWS_ACCESS_KEY_ID", creds.access_key_id.clone()),
+            ("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.expose().to_owned()),
+            ("AWS_SESSION_TOKEN", creds.session_token.expose().to_owned()),
+            (
+                "AWS_CREDENTIAL_EXPIRATION",
+                crate::sso::store::cli_timestamp(creds.expiration),
+            ),
+        ],
+        unset: vec!["AWS_PROFILE", "AWS_DEFAULT_PROFILE"],
+    };
+    match region {
+        Some(r) => {
+            changes.set.push(("AWS_REGION", r.to_owned()));
+            changes.set.push(("AWS_DEFAULT_REGION", r.to_owned()));
+        }
+        // A region left over from another identity would be wrong for this one.
+        None => changes.unset.extend(["AWS_REGION", "AWS_DEFAULT_REGION"]),
+    }
+    changes.set.push(("AWSSO_PROFILE", profile.to_owned()));
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sso::creds::RoleCredentials;
+    use crate::sso::store::Secret;
+
+    /// `use --creds` output for every shell, with fixed credentials (PowerShell cannot run here: this pins it).
+    #[test]
+    fn creds_exports_snapshots() {
+        let creds = RoleCredentials {
+            access_key_id: "ASIAEXAMPLE".into(),
+            secret_access_key: Secret::new("se/cret+key'with\"quotes"),
+            session_token: Secret::new("tok$en`x"),
+            expiration: time::macros::datetime!(2026-11-26 03:36:53 UTC),
+            account_id: "111111111111".into(),
+        };
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell] {
+            let with_region = shell.render(&creds_changes(&creds, "dev admin", Some("eu-west-1")));
+            let without = shell.render(&creds_changes(&creds, "dev", None));
+            insta::assert_snapshot!(
+                format!("use_creds_{}", shell.name()),
+                format!("{with_region}---\n{without}")
+            );
+        }
+    }
 }

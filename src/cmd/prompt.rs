@@ -2,11 +2,11 @@
 
 use crate::cli::PromptArgs;
 use crate::env::Env;
-use crate::prompt::{DEFAULT_FORMAT, identity, render};
+use crate::prompt::{DEFAULT_FORMAT, fill_account_name, identity, render};
 
 impl PromptArgs {
     pub(crate) fn run(&self, env: &Env) {
-        let Some(id) = identity(env, time::OffsetDateTime::now_utc()) else {
+        let Some(mut id) = identity(env, time::OffsetDateTime::now_utc()) else {
             return;
         };
         let format = self
@@ -14,6 +14,10 @@ impl PromptArgs {
             .as_deref()
             .or_else(|| env.get("AWSSO_PROMPT_FORMAT"))
             .unwrap_or(DEFAULT_FORMAT);
+        // The names file is read only when the format asks for a name: the default prompt costs nothing more.
+        if format.contains("account_name") {
+            fill_account_name(&mut id, env);
+        }
         let mut line = render(format, &id);
         if line.is_empty() {
             return;

@@ -1,15 +1,16 @@
-//! `awsso use PROFILE`: print the exports that make PROFILE the active identity in the calling shell.
+//! `awsso use [PROFILE]`: print the exports that make PROFILE the active identity in the calling shell (without
+//! PROFILE, on a terminal, the user picks one: `picker`).
 
 use std::io::IsTerminal as _;
 
 use crate::cli::UseArgs;
-use crate::cmd::{PROFILE_SHADOWS, print_once, resolve_shell, unknown_profile};
+use crate::cmd::{PROFILE_SHADOWS, creds_changes, interaction, print_once, resolve_shell, unknown_profile};
 use crate::config::{Files, Kind};
 use crate::env::Env;
 use crate::error::Error;
 use crate::shell::EnvChanges;
-use crate::sso::login::{self, Interaction};
-use crate::sso::target;
+use crate::sso::creds::{self, Role};
+use crate::sso::{login, target};
 
 impl UseArgs {
     pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {
@@ -19,50 +20,59 @@ impl UseArgs {
         }
         let files = Files::load(env)?;
         let config = files.parse()?;
-        let profile = config
-            .profile(&self.profile)
-            .ok_or_else(|| unknown_profile(&config, &self.profile))?;
-
-        let mut changes = EnvChanges {
-            set: vec![("AWS_PROFILE", profile.name().to_owned())],
-            unset: PROFILE_SHADOWS.to_vec(),
+        let name = match &self.profile {
+            Some(name) => name.clone(),
+            None => crate::picker::choose_profile(env, &config)?,
         };
-        if let Some(region) = &self.region {
-            // The AWS CLI v2 and Rust SDK read AWS_REGION; botocore reads only AWS_DEFAULT_REGION (protocol.md §6.2).
-            changes.set.push(("AWS_REGION", region.clone()));
-            changes.set.push(("AWS_DEFAULT_REGION", region.clone()));
-        }
+        let profile = config.profile(&name).ok_or_else(|| unknown_profile(&config, &name))?;
+        let interaction = interaction(self.no_login, self.login, false);
 
-        if profile.kind() != Kind::Other {
-            // Log in first when the session has no usable token, but only where someone can answer a browser or a
-            // device code; elsewhere, exit 3 with the command to run (cli.md, `use`).
-            let target = target::for_profile(&config, &profile)?;
-            let interaction = if self.no_login || !std::io::stderr().is_terminal() {
-                Interaction::Forbidden
-            } else {
-                Interaction::Allowed(self.login.options(false))
+        let changes = if self.creds {
+            let role = Role::of(&config, &profile)?;
+            let creds = creds::credentials(env, &role, interaction)?;
+            if std::io::stdout().is_terminal() {
+                // Secrets on a screen end up in scrollback and screen shares: print them only into a pipe.
+                eprintln!(
+                    "awsso: not printing credentials to a terminal; run `eval \"$(awsso use --creds {p})\"`, or load \
+                     `awsso init` once so `awsso use --creds {p}` works by itself",
+                    p = crate::shell::posix_quote(profile.name())
+                );
+                return Ok(());
+            }
+            creds_changes(&creds, profile.name(), self.region.as_deref().or(profile.region()))
+        } else {
+            let mut changes = EnvChanges {
+                set: vec![("AWS_PROFILE", profile.name().to_owned())],
+                unset: PROFILE_SHADOWS.to_vec(),
             };
-            login::ensure_token(
-                env,
-                &target,
-                interaction,
-                &target::login_command(&target, Some(profile.name())),
-            )?;
-        }
-
-        if std::io::stdout().is_terminal() {
-            eprintln!(
-                "awsso: this is shell code for eval: run `eval \"$(awsso use {p})\"`, or load `awsso init` once so \
-                 `awsso use {p}` works by itself",
-                p = crate::shell::posix_quote(profile.name())
-            );
-        }
+            if let Some(region) = &self.region {
+                // The AWS CLI v2 and Rust SDK read AWS_REGION; botocore reads only AWS_DEFAULT_REGION (protocol.md
+                // §6.2).
+                changes.set.push(("AWS_REGION", region.clone()));
+                changes.set.push(("AWS_DEFAULT_REGION", region.clone()));
+            }
+            if profile.kind() != Kind::Other {
+                // Log in first when the session has no usable token, but only where someone can answer a browser
+                // or a device code; elsewhere, exit 3 with the command to run (cli.md, `use`).
+                let target = target::for_profile(&config, &profile)?;
+                let hint = target::login_command(&target, Some(profile.name()));
+                login::ensure_token(env, &target, interaction, &hint)?;
+            }
+            if std::io::stdout().is_terminal() {
+                eprintln!(
+                    "awsso: this is shell code for eval: run `eval \"$(awsso use {p})\"`, or load `awsso init` once \
+                     so `awsso use {p}` works by itself",
+                    p = crate::shell::posix_quote(profile.name())
+                );
+            }
+            changes
+        };
         print_once(&shell.render(&changes))
     }
 }
 
 /// Region names are lowercase letters, digits and dashes (`us-east-1`, `eu-central-2`, `us-gov-west-1`).
-fn validate_region(region: &str) -> anyhow::Result<()> {
+pub(crate) fn validate_region(region: &str) -> anyhow::Result<()> {
     let ok = !region.is_empty()
         && region.len() <= 32
         && region

@@ -3,7 +3,7 @@
 //! files it writes.
 //!
 //! One login at a time per session: every path that may write a token takes an exclusive lock on
-//! `~/.aws/sso/cache/.awsso-<sha1>.lock` first and re-reads the cache once it holds it, so ten concurrent
+//! `~/.aws/awsso/locks/session-<sha1>.lock` first and re-reads the cache once it holds it, so ten concurrent
 //! `awsso login` run one browser flow and the other nine reuse its token. No other tool takes this lock, and no
 //! reader needs it: the token file itself is always replaced atomically.
 
@@ -69,6 +69,18 @@ pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
+/// Where awsso keeps its lock files: `~/.aws/awsso/locks` (0700). Not in `~/.aws/sso/cache`, which other tools
+/// read file by file: `aws sso logout` parses every file there as JSON, and a lock holding a bare number would be
+/// valid JSON that crashes its `'accessToken' in contents` check.
+pub(crate) fn locks_dir(env: &Env) -> anyhow::Result<PathBuf> {
+    let dir = env
+        .home()
+        .map(|h| h.join(".aws/awsso/locks"))
+        .ok_or_else(|| anyhow!("HOME is not set, so awsso has no place for its lock files (~/.aws/awsso/locks)"))?;
+    create_private_dir(&dir).with_context(|| format!("could not create {}", dir.display()))?;
+    Ok(dir)
+}
+
 fn cache_dir(env: &Env) -> anyhow::Result<PathBuf> {
     env.sso_cache_dir()
         .ok_or_else(|| anyhow!("HOME is not set, so the SSO cache (~/.aws/sso/cache) has no place"))
@@ -104,12 +116,7 @@ struct SessionLock {
 
 impl SessionLock {
     fn acquire(env: &Env, target: &Target) -> anyhow::Result<Self> {
-        let dir = cache_dir(env)?;
-        create_private_dir(&dir).with_context(|| format!("could not create {}", dir.display()))?;
-        let path = dir.join(format!(".awsso-{}.lock", cache_key(target.cache_key())));
-        let file = open_lock_file(&path)?;
-        file.lock()
-            .with_context(|| format!("could not lock {}", path.display()))?;
+        let file = lock_file(&locks_dir(env)?.join(format!("session-{}.lock", cache_key(target.cache_key()))))?;
         Ok(Self { file })
     }
 
@@ -123,6 +130,25 @@ impl SessionLock {
     fn record_refresh_attempt(&mut self, at: OffsetDateTime) {
         let _ = self.file.set_len(0).and_then(|()| self.file.rewind());
         let _ = write!(self.file, "{}", at.unix_timestamp());
+    }
+}
+
+/// Open and exclusively lock `path` (created 0600); the lock lasts until the file is dropped.
+pub(crate) fn lock_file(path: &Path) -> anyhow::Result<File> {
+    let file = open_lock_file(path)?;
+    file.lock()
+        .with_context(|| format!("could not lock {}", path.display()))?;
+    Ok(file)
+}
+
+/// Delete the cached token: it was refused by the portal, so no one should use it again.
+pub(crate) fn forget_token(env: &Env, target: &Target) -> anyhow::Result<()> {
+    let path = token_file(env, target)?;
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(anyhow::Error::from(e).context(format!("could not delete {}", path.display())))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -47,12 +47,22 @@ pub(crate) fn cli_timestamp(t: OffsetDateTime) -> String {
 pub(crate) enum PyJson<'a> {
     Str(&'a str),
     List(Vec<&'a str>),
+    Object(Vec<(&'a str, PyJson<'a>)>),
     Null,
 }
 
-/// Python's `json.dumps(obj)` for a flat object, in the given key order: `", "` and `": "` separators, non-ASCII
+/// Python's `json.dumps(obj)` for an object, in the given key order: `", "` and `": "` separators, non-ASCII
 /// escaped as `\uXXXX`. This is what the AWS CLI writes, and what its registration cache key hashes (§1.4, §2).
 pub(crate) fn py_json_dumps(fields: &[(&str, PyJson<'_>)]) -> String {
+    py_json(fields, (", ", ": "))
+}
+
+/// `json.dumps(obj, separators=(',', ':'))`, as botocore hashes role-credential cache keys (§7.1).
+pub(crate) fn py_json_compact(fields: &[(&str, PyJson<'_>)]) -> String {
+    py_json(fields, (",", ":"))
+}
+
+fn py_json(fields: &[(&str, PyJson<'_>)], separators: (&str, &str)) -> String {
     fn string(out: &mut String, s: &str) {
         use std::fmt::Write as _;
         out.push('"');
@@ -76,29 +86,34 @@ pub(crate) fn py_json_dumps(fields: &[(&str, PyJson<'_>)]) -> String {
         }
         out.push('"');
     }
-    let mut out = String::from("{");
-    for (i, (key, value)) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        string(&mut out, key);
-        out.push_str(": ");
-        match value {
-            PyJson::Str(s) => string(&mut out, s),
-            PyJson::Null => out.push_str("null"),
-            PyJson::List(items) => {
-                out.push('[');
-                for (j, item) in items.iter().enumerate() {
-                    if j > 0 {
-                        out.push_str(", ");
+    fn object(out: &mut String, fields: &[(&str, PyJson<'_>)], (item, key_sep): (&str, &str)) {
+        out.push('{');
+        for (i, (key, value)) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push_str(item);
+            }
+            string(out, key);
+            out.push_str(key_sep);
+            match value {
+                PyJson::Str(s) => string(out, s),
+                PyJson::Null => out.push_str("null"),
+                PyJson::Object(inner) => object(out, inner, (item, key_sep)),
+                PyJson::List(items) => {
+                    out.push('[');
+                    for (j, entry) in items.iter().enumerate() {
+                        if j > 0 {
+                            out.push_str(item);
+                        }
+                        string(out, entry);
                     }
-                    string(&mut out, item);
+                    out.push(']');
                 }
-                out.push(']');
             }
         }
+        out.push('}');
     }
-    out.push('}');
+    let mut out = String::new();
+    object(&mut out, fields, separators);
     out
 }
 

@@ -158,9 +158,9 @@ fn config_file_variables_are_honoured() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "PROFILE    KIND   SESSION  ACCOUNT  ROLE  REGION\n\
-         moved      other  -        -        -     eu-north-1\n\
-         keys-only  other  -        -        -     -\n"
+        "PROFILE    KIND   SESSION  ACCOUNT  ACCOUNT NAME  ROLE  REGION\n\
+         moved      other  -        -        -             -     eu-north-1\n\
+         keys-only  other  -        -        -             -     -\n"
     );
 }
 
@@ -171,11 +171,11 @@ fn list_table_and_json() {
     assert!(out.status.success());
     assert_eq!(
         stdout(&out),
-        "PROFILE             KIND        SESSION  ACCOUNT       ROLE                 REGION\n\
-         default             other       -        -             -                    us-east-1\n\
-         dev-account-admin   sso         corp     123456789011  DevAccess            eu-west-1\n\
-         prod-account-admin  sso         corp     210987654321  AdministratorAccess  -\n\
-         legacy              legacy-sso  -        111111111111  ReadOnly             -\n"
+        "PROFILE             KIND        SESSION  ACCOUNT       ACCOUNT NAME  ROLE                 REGION\n\
+         default             other       -        -             -             -                    us-east-1\n\
+         dev-account-admin   sso         corp     123456789011  -             DevAccess            eu-west-1\n\
+         prod-account-admin  sso         corp     210987654321  -             AdministratorAccess  -\n\
+         legacy              legacy-sso  -        111111111111  -             ReadOnly             -\n"
     );
     let out = sb.run(&["list", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -75,7 +75,7 @@ fn add_profile(sb: &Sandbox, name: &str) {
 }
 
 /// `value` as one single-quoted word for bash and zsh.
-fn posix_word(value: &str) -> String {
+pub(crate) fn posix_word(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
@@ -108,7 +108,7 @@ fn init(sb: &Sandbox, args: &[&str]) -> String {
 
 /// A tmux server on a socket inside the sandbox, with one session `t` running a shell in a 200x50 window.
 /// Dropping it kills the server, also when a test panics.
-struct Tmux {
+pub(crate) struct Tmux {
     program: PathBuf,
     socket: PathBuf,
     shell: &'static str,
@@ -117,7 +117,7 @@ struct Tmux {
 impl Tmux {
     /// Start `shell ARGS` in a new detached session. The server inherits the sandbox's cleared environment plus
     /// `envs`.
-    fn start(sb: &Sandbox, shell: &'static str, envs: &[(&str, String)], args: &[&str]) -> Self {
+    pub(crate) fn start(sb: &Sandbox, shell: &'static str, envs: &[(&str, String)], args: &[&str]) -> Self {
         let tmux = Self {
             program: require("tmux"),
             socket: sb.path("tmux.sock"),
@@ -145,17 +145,17 @@ impl Tmux {
     }
 
     /// Type `text` literally.
-    fn type_text(&self, text: &str) {
+    pub(crate) fn type_text(&self, text: &str) {
         assert_ok(&self.tmux(&["send-keys", "-t", "t", "-l", text]), "tmux send-keys");
     }
 
     /// Press a key (tmux key name: `Enter`, `Tab`, `C-u`).
-    fn key(&self, key: &str) {
+    pub(crate) fn key(&self, key: &str) {
         assert_ok(&self.tmux(&["send-keys", "-t", "t", key]), "tmux send-keys");
     }
 
     /// The pane and its history, wrapped lines joined, trailing blanks removed.
-    fn lines(&self) -> Vec<String> {
+    pub(crate) fn lines(&self) -> Vec<String> {
         let out = self.tmux(&["capture-pane", "-p", "-J", "-S", "-", "-E", "-", "-t", "t"]);
         assert_ok(
             &out,
@@ -172,7 +172,7 @@ impl Tmux {
     }
 
     /// Poll the pane until `done` accepts it; fail with the pane after `DEADLINE`.
-    fn wait_for(&self, what: &str, mut done: impl FnMut(&[String]) -> bool) -> Vec<String> {
+    pub(crate) fn wait_for(&self, what: &str, mut done: impl FnMut(&[String]) -> bool) -> Vec<String> {
         let start = Instant::now();
         loop {
             let lines = self.lines();
@@ -190,13 +190,13 @@ impl Tmux {
     }
 
     /// Wait for the first prompt.
-    fn first_prompt(&self) -> Prompt {
+    pub(crate) fn first_prompt(&self) -> Prompt {
         let lines = self.wait_for("first prompt", |l| l.last().and_then(|p| Prompt::parse(p)).is_some());
         Prompt::parse(lines.last().unwrap()).unwrap()
     }
 
     /// Type `line`, press Enter and wait for the next prompt: what the command printed, and that prompt.
-    fn run(&self, line: &str) -> Step {
+    pub(crate) fn run(&self, line: &str) -> Step {
         let before = self.lines();
         assert!(
             before.last().and_then(|p| Prompt::parse(p)).is_some(),
@@ -239,17 +239,17 @@ impl Drop for Tmux {
 /// A prompt as the rc files set it up (trailing blanks trimmed): `[SEGMENT ]STATUS $`, where STATUS is the last
 /// command's status as every place that shows it sees it, joined with `/` (see `start`).
 #[derive(Debug)]
-struct Prompt {
-    line: String,
+pub(crate) struct Prompt {
+    pub(crate) line: String,
     /// Everything before the status: empty, or what `awsso prompt` printed.
-    segment: String,
-    statuses: Vec<i32>,
+    pub(crate) segment: String,
+    pub(crate) statuses: Vec<i32>,
 }
 
 impl Prompt {
     /// `None` for anything else, such as command output. The segment's form is checked by `Step::expect`, so a
     /// doubled or broken segment fails with a clear message rather than a timeout.
-    fn parse(line: &str) -> Option<Self> {
+    pub(crate) fn parse(line: &str) -> Option<Self> {
         let rest = line.strip_suffix(" $")?;
         let (segment, status) = rest.rsplit_once(' ').unwrap_or(("", rest));
         if !segment.is_empty() && !segment.starts_with("p ") {
@@ -274,11 +274,11 @@ impl Prompt {
     }
 }
 
-struct Step {
+pub(crate) struct Step {
     shell: &'static str,
     cmd: String,
-    output: Vec<String>,
-    prompt: Prompt,
+    pub(crate) output: Vec<String>,
+    pub(crate) prompt: Prompt,
 }
 
 impl Step {

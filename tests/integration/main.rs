@@ -2,7 +2,9 @@
 //!
 //! Every test runs the real `awsso` binary with a cleared environment and a temporary HOME (see `util`).
 
+mod accounts;
 mod cli;
+mod creds;
 mod interactive;
 mod login;
 mod shells;

@@ -157,6 +157,7 @@ async fn record_request(State(app): State<Shared>, request: Request, next: Next)
     if RouteClass::of(&path) == RouteClass::Admin {
         return next.run(request).await;
     }
+    app.lock().begin_request();
     let mut response = next.run(request).await;
     let error_type = response
         .headers()
@@ -176,6 +177,7 @@ async fn record_request(State(app): State<Shared>, request: Request, next: Next)
     };
     let line = {
         let mut emulator = app.lock();
+        emulator.end_request();
         let entry = emulator.record(entry);
         if let Ok(id) = HeaderValue::from_str(&format!("emu-{:012}", entry.seq)) {
             response.headers_mut().insert("x-amzn-RequestId", id);

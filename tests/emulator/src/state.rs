@@ -422,6 +422,9 @@ pub(crate) struct Stats {
     pub(crate) logouts: u64,
     pub(crate) throttled: u64,
     pub(crate) injected_errors: u64,
+    /// The most non-admin requests that were being served at once (latency included), so a test can see how
+    /// much concurrency a client really used.
+    pub(crate) max_in_flight: u64,
 }
 
 /// One request in `GET /_admin/log`. It never holds secrets: no bodies, no tokens; only the `grantType` of `/token`.
@@ -486,6 +489,8 @@ pub(crate) struct Emulator {
     next_seq: u64,
     api_requests: u64,
     portal_requests: u64,
+    /// Non-admin requests being served right now (see `Stats::max_in_flight`).
+    in_flight: u64,
 }
 
 fn required(value: Option<String>, member: &str) -> Result<String, OidcError> {
@@ -558,6 +563,7 @@ impl Emulator {
             next_seq: 1,
             api_requests: 0,
             portal_requests: 0,
+            in_flight: 0,
         }
     }
 
@@ -1163,6 +1169,16 @@ impl Emulator {
             return Some(Fault::Throttle);
         }
         None
+    }
+
+    /// A non-admin request has arrived; `end_request` follows once it is answered.
+    pub(crate) fn begin_request(&mut self) {
+        self.in_flight += 1;
+        self.stats.max_in_flight = self.stats.max_in_flight.max(self.in_flight);
+    }
+
+    pub(crate) fn end_request(&mut self) {
+        self.in_flight = self.in_flight.saturating_sub(1);
     }
 
     /// Appends a request to the log and counts it.
@@ -1959,5 +1975,18 @@ mod tests {
         assert_eq!(emu.stats.requests["POST /token"], 2);
         emu.reset_log();
         assert!(emu.log().is_empty());
+    }
+
+    #[test]
+    fn peak_concurrency_is_remembered() {
+        let mut emu = emulator(Config::default());
+        emu.begin_request();
+        emu.begin_request();
+        emu.end_request();
+        emu.begin_request();
+        emu.end_request();
+        emu.end_request();
+        emu.begin_request();
+        assert_eq!(emu.stats.max_in_flight, 2);
     }
 }

@@ -1,0 +1,29 @@
+//! `awsso credential-process --profile P`: the `credential_process` document (Version 1, protocol.md §8) for tools
+//! that cannot read SSO profiles. Configure it as `credential_process = awsso credential-process --profile P`.
+//!
+//! The SDK that runs this owns stdin and reads stdout, so a login is never started unless both stdin and stderr are
+//! a terminal: otherwise exit 3 with the command to run.
+
+use crate::cli::CredentialProcessArgs;
+use crate::cli::LoginFlags;
+use crate::cmd::{interaction, print_once, unknown_profile};
+use crate::config::Files;
+use crate::env::Env;
+use crate::sso::creds::{self, Role};
+
+impl CredentialProcessArgs {
+    pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {
+        let files = Files::load(env)?;
+        let config = files.parse()?;
+        let profile = config
+            .profile(&self.profile)
+            .ok_or_else(|| unknown_profile(&config, &self.profile))?;
+        let role = Role::of(&config, &profile)?;
+        let flags = LoginFlags {
+            use_device_code: false,
+            no_browser: false,
+        };
+        let creds = creds::credentials(env, &role, interaction(false, flags, true))?;
+        print_once(&creds.process_json())
+    }
+}

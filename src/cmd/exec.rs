@@ -1,0 +1,73 @@
+//! `awsso exec PROFILE -- CMD…`: run CMD with PROFILE's credentials in its environment, never on its argv.
+//!
+//! On Unix awsso replaces itself with CMD (`execvp`), so CMD's exit status and signals (SIGTERM, Ctrl-C) are the
+//! caller's directly and no awsso process lingers holding secrets.
+
+use crate::cli::ExecArgs;
+use crate::cmd::use_::validate_region;
+use crate::cmd::{PROFILE_SHADOWS, creds_changes, interaction, unknown_profile};
+use crate::config::{Files, Kind};
+use crate::env::Env;
+use crate::shell::EnvChanges;
+use crate::sso::creds::{self, Role};
+use crate::sso::{login, target};
+
+impl ExecArgs {
+    pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {
+        if let Some(region) = &self.region {
+            validate_region(region)?;
+        }
+        let files = Files::load(env)?;
+        let config = files.parse()?;
+        let profile = config
+            .profile(&self.profile)
+            .ok_or_else(|| unknown_profile(&config, &self.profile))?;
+        let interaction = interaction(false, self.login, false);
+        let changes = if self.profile_env {
+            if profile.kind() != Kind::Other {
+                let target = target::for_profile(&config, &profile)?;
+                let hint = target::login_command(&target, Some(profile.name()));
+                login::ensure_token(env, &target, interaction, &hint)?;
+            }
+            let mut changes = EnvChanges {
+                set: vec![("AWS_PROFILE", profile.name().to_owned())],
+                unset: PROFILE_SHADOWS.to_vec(),
+            };
+            if let Some(region) = &self.region {
+                changes.set.push(("AWS_REGION", region.clone()));
+                changes.set.push(("AWS_DEFAULT_REGION", region.clone()));
+            }
+            changes
+        } else {
+            let role = Role::of(&config, &profile)?;
+            let creds = creds::credentials(env, &role, interaction)?;
+            creds_changes(&creds, profile.name(), self.region.as_deref().or(profile.region()))
+        };
+        let (program, args) = self.command.split_first().expect("clap requires CMD");
+        let mut command = std::process::Command::new(program);
+        command.args(args);
+        for name in &changes.unset {
+            command.env_remove(name);
+        }
+        for (name, value) in &changes.set {
+            command.env(name, value);
+        }
+        run(command, program)
+    }
+}
+
+#[cfg(unix)]
+fn run(mut command: std::process::Command, program: &std::ffi::OsStr) -> anyhow::Result<()> {
+    use std::os::unix::process::CommandExt as _;
+    // `exec` returns only on failure.
+    let err = command.exec();
+    Err(anyhow::anyhow!("could not run `{}`: {err}", program.to_string_lossy()))
+}
+
+#[cfg(not(unix))]
+fn run(mut command: std::process::Command, program: &std::ffi::OsStr) -> anyhow::Result<()> {
+    let status = command
+        .status()
+        .map_err(|e| anyhow::anyhow!("could not run `{}`: {e}", program.to_string_lossy()))?;
+    Err(crate::error::Error::Exit(u8::try_from(status.code().unwrap_or(1)).unwrap_or(1)).into())
+}

@@ -1,0 +1,188 @@
+//! `awsso whoami [--verify] [--json]`: the active identity from the environment, the config and the caches, offline;
+//! `--verify` also asks STS (GetCallerIdentity) who the credentials belong to.
+
+use anyhow::anyhow;
+use aws_config::{BehaviorVersion, Region};
+
+use crate::cli::{LoginFlags, WhoamiArgs};
+use crate::cmd::{interaction, print_once};
+use crate::config::{Files, Kind};
+use crate::env::Env;
+use crate::prompt::{identity, ttl_text};
+use crate::sso::creds::{self, Role};
+use crate::sso::login::now;
+
+#[derive(serde::Serialize)]
+struct Report {
+    profile: Option<String>,
+    account_id: Option<String>,
+    role_name: Option<String>,
+    sso_session: Option<String>,
+    region: Option<String>,
+    /// `profile` (AWS_PROFILE), `credentials` (raw credentials from `use --creds`), or `environment` (keys that
+    /// awsso did not set).
+    source: &'static str,
+    expires_at: Option<String>,
+    seconds_left: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verified: Option<Verified>,
+}
+
+#[derive(serde::Serialize)]
+struct Verified {
+    account: String,
+    arn: String,
+    user_id: String,
+}
+
+impl WhoamiArgs {
+    pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {
+        let some = |s: String| (!s.is_empty()).then_some(s);
+        let mut report = match identity(env, now()) {
+            Some(id) => Report {
+                source: if id.raw_credentials { "credentials" } else { "profile" },
+                profile: some(id.profile),
+                account_id: some(id.account),
+                role_name: some(id.role),
+                sso_session: some(id.session),
+                region: some(id.region),
+                expires_at: some(id.expires),
+                seconds_left: id.seconds_left,
+                verified: None,
+            },
+            None if env.get("AWS_ACCESS_KEY_ID").is_some() => Report {
+                profile: None,
+                account_id: None,
+                role_name: None,
+                sso_session: None,
+                region: env
+                    .get("AWS_REGION")
+                    .or_else(|| env.get("AWS_DEFAULT_REGION"))
+                    .map(str::to_owned),
+                source: "environment",
+                expires_at: env.get("AWS_CREDENTIAL_EXPIRATION").map(str::to_owned),
+                seconds_left: None,
+                verified: None,
+            },
+            None => {
+                return Err(anyhow!(
+                    "no AWS identity is active in this shell; run `awsso use PROFILE`"
+                ));
+            }
+        };
+        if self.verify {
+            report.verified = Some(verify(env, &report)?);
+        }
+        let text = if self.json {
+            let mut t = serde_json::to_string_pretty(&report)?;
+            t.push('\n');
+            t
+        } else {
+            human(&report)
+        };
+        print_once(&text)
+    }
+}
+
+fn human(r: &Report) -> String {
+    let mut lines = Vec::new();
+    let mut line = |k: &str, v: Option<&str>| {
+        if let Some(v) = v {
+            lines.push(format!("{k:<10}{v}"));
+        }
+    };
+    line("profile", r.profile.as_deref());
+    line("source", Some(r.source));
+    line("account", r.account_id.as_deref());
+    line("role", r.role_name.as_deref());
+    line("session", r.sso_session.as_deref());
+    line("region", r.region.as_deref());
+    let left = r.seconds_left.map(ttl_text);
+    line("expires", r.expires_at.as_deref());
+    line("left", left.as_deref());
+    if let Some(v) = &r.verified {
+        line("arn", Some(&v.arn));
+        line(
+            "verified",
+            Some(&format!("account {} (STS GetCallerIdentity)", v.account)),
+        );
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+/// GetCallerIdentity with the identity's credentials: the environment's keys, or the SSO profile's role
+/// credentials (cached, refreshed or logged in for as a terminal allows), or whatever the SDK resolves for another
+/// kind of profile.
+fn verify(env: &Env, report: &Report) -> anyhow::Result<Verified> {
+    let region = report.region.clone().unwrap_or_else(|| "us-east-1".to_owned());
+    let credentials = if report.source == "profile" {
+        let files = Files::load(env)?;
+        let config = files.parse()?;
+        let name = report.profile.as_deref().unwrap_or_default();
+        let profile = config
+            .profile(name)
+            .ok_or_else(|| crate::cmd::unknown_profile(&config, name))?;
+        if profile.kind() == Kind::Other {
+            None
+        } else {
+            let role = Role::of(&config, &profile)?;
+            let flags = LoginFlags {
+                use_device_code: false,
+                no_browser: false,
+            };
+            let c = creds::credentials(env, &role, interaction(false, flags, false))?;
+            Some(aws_credential_types::Credentials::new(
+                c.access_key_id,
+                c.secret_access_key.expose(),
+                Some(c.session_token.expose().to_owned()),
+                Some(c.expiration.into()),
+                "awsso",
+            ))
+        }
+    } else {
+        let key = |k: &str| env.get(k).map(str::to_owned);
+        let (Some(id), Some(secret)) = (key("AWS_ACCESS_KEY_ID"), key("AWS_SECRET_ACCESS_KEY")) else {
+            return Err(anyhow!("AWS_ACCESS_KEY_ID is set without AWS_SECRET_ACCESS_KEY"));
+        };
+        Some(aws_credential_types::Credentials::new(
+            id,
+            secret,
+            key("AWS_SESSION_TOKEN"),
+            None,
+            "environment",
+        ))
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region))
+            .http_client(http);
+        match credentials {
+            Some(c) => loader = loader.credentials_provider(c),
+            None => loader = loader.profile_name(report.profile.clone().unwrap_or_default()),
+        }
+        let config = loader.load().await;
+        let out = aws_sdk_sts::Client::new(&config)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| {
+                anyhow!(
+                    "STS could not verify the identity: {}",
+                    crate::sso::client::describe(&e)
+                )
+            })?;
+        Ok(Verified {
+            account: out.account().unwrap_or_default().to_owned(),
+            arn: out.arn().unwrap_or_default().to_owned(),
+            user_id: out.user_id().unwrap_or_default().to_owned(),
+        })
+    })
+}
