@@ -138,6 +138,8 @@ pub(crate) enum EditError {
     Key(String, &'static str),
     #[error("the value for `{0}` cannot be written to the config file: {1}")]
     Value(String, &'static str),
+    #[error("section [{0}] is already in the file")]
+    Exists(String),
 }
 
 /// One line of the file and the ending it had (`""` for a last line without one).
@@ -284,6 +286,26 @@ impl Document {
         };
         let text = format!("{indent}{}", style.key_line(key, value));
         self.insert_after(at, text, style.newline);
+        Ok(())
+    }
+
+    /// Append new sections at the end in one pass, each with its keys in order: what [`Document::set`] would do key
+    /// by key, without re-reading the file for every key (`populate` writes thousands). A section that already
+    /// exists is refused with [`EditError::Exists`]; nothing is appended then.
+    pub(crate) fn append_sections(&mut self, sections: &[(SectionRef, Vec<(&str, &str)>)]) -> Result<(), EditError> {
+        let spans = self.scan();
+        for (section, keys) in sections {
+            if last_span(&spans, section).is_some() {
+                return Err(EditError::Exists(section.header()));
+            }
+            for (key, value) in keys {
+                check(section, key, value)?;
+            }
+        }
+        let style = self.style(&spans);
+        for (section, keys) in sections {
+            self.append_lines(section, keys, &style);
+        }
         Ok(())
     }
 
@@ -453,6 +475,10 @@ impl Document {
     }
 
     fn append_section(&mut self, section: &SectionRef, key: &str, value: &str, style: &Style) {
+        self.append_lines(section, &[(key, value)], style);
+    }
+
+    fn append_lines(&mut self, section: &SectionRef, keys: &[(&str, &str)], style: &Style) {
         if let Some(last) = self.lines.last_mut() {
             if last.end.is_empty() {
                 last.end = style.newline;
@@ -472,7 +498,8 @@ impl Document {
                 }
             }
         }
-        for text in [format!("[{}]", section.header()), style.key_line(key, value)] {
+        let header = std::iter::once(format!("[{}]", section.header()));
+        for text in header.chain(keys.iter().map(|(key, value)| style.key_line(key, value))) {
             self.lines.push(Line {
                 text,
                 end: style.newline,
