@@ -58,18 +58,15 @@ impl PopulateArgs {
         let mut doc = Document::parse(&before);
         // Names taken by anything else: every profile in either file.
         let mut taken: HashSet<String> = config.profiles.names().map(str::to_owned).collect();
-        // Profiles this session populated before, by (account, role).
+        // Profiles this session populated before, by (account, role). Read from the parsed config (one pass; the
+        // editor would re-read the file for every key of thousands of profiles).
         let mut ours: HashMap<(String, String), String> = HashMap::new();
-        for info in doc.sections() {
-            let SectionRef::Profile(name) = &info.section else {
-                continue;
-            };
-            let get = |k: &str| doc.get(&info.section, k);
-            if get(MARKER).as_deref() == Some("true")
-                && get("sso_session").as_deref() == Some(session.as_str())
-                && let (Some(account), Some(role)) = (get("sso_account_id"), get("sso_role_name"))
+        for p in config.all_profiles() {
+            if p.props.get(MARKER) == Some("true")
+                && p.sso_session_name() == Some(session.as_str())
+                && let (Some(account), Some(role)) = (p.account_id(), p.role_name())
             {
-                ours.insert((account, role), name.clone());
+                ours.insert((account.to_owned(), role.to_owned()), p.name().to_owned());
             }
         }
 
