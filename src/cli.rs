@@ -16,6 +16,7 @@ Environment:
   AWSSO_PROFILE        the profile a raw-credentials `use --creds` activated (read by `prompt`)
   AWSSO_PROMPT_FORMAT  the default format for `awsso prompt`
   AWSSO_LOGIN_TIMEOUT  seconds to wait for the browser in a PKCE login (default 600)
+  AWSSO_PORTAL_RATE    average requests per second to the SSO portal for `accounts`/`populate` (default 20)
   BROWSER              command that opens login URLs (the URL is its last argument)
   AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC  where the SSO portal and OIDC APIs are
   NO_COLOR             disables colour
@@ -55,6 +56,8 @@ pub(crate) enum Command {
     List(ListArgs),
     /// List the accounts and roles an SSO session can reach (asks the SSO portal)
     Accounts(AccountsArgs),
+    /// Write one profile per account and role an SSO session can reach into ~/.aws/config
+    Populate(PopulateArgs),
     /// Print the identity segment for a shell prompt; prints nothing when no profile is active
     Prompt(PromptArgs),
     /// Print the shell integration to load from your shell's rc file
@@ -185,6 +188,26 @@ pub(crate) struct AccountsArgs {
     /// Print a JSON array (one element per account and role) instead of a table
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PopulateArgs {
+    /// Populate from this [sso-session] [default: the active profile's session, else the only one]
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(complete_sessions))]
+    pub(crate) sso_session: Option<String>,
+    /// Profile names: tokens {account_name} {account_id} {role_name} {session} {region}
+    /// [default: "{account_name}-{role_name}"]; names are sanitised (spaces, brackets) and made unique
+    #[arg(long, value_name = "T")]
+    pub(crate) template: Option<String>,
+    /// The `region` of new profiles [default: the session's sso_region]
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Option<String>,
+    /// Remove profiles awsso populated whose account or role is no longer reachable
+    #[arg(long)]
+    pub(crate) prune: bool,
+    /// Print the change as a unified diff on stdout and write nothing
+    #[arg(long)]
+    pub(crate) dry_run: bool,
 }
 
 #[derive(Debug, Args)]

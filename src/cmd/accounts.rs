@@ -32,34 +32,7 @@ impl AccountsArgs {
         let files = Files::load(env)?;
         let config = files.parse()?;
         let target = target::resolve(env, &config, self.sso_session.as_deref(), None)?;
-        let hint = target::login_command(&target, None);
-        // As `use` does: log in first only where someone can answer the browser or the device code.
-        let interaction = if std::io::stderr().is_terminal() {
-            Interaction::Allowed(Options::default())
-        } else {
-            Interaction::Forbidden
-        };
-        let token = login::ensure_token(env, &target, interaction, &hint)?;
-
-        let bar = progress_bar();
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        let listed = runtime.block_on(async {
-            let sdk = client::sdk_config(&target.region).await;
-            let on_progress = |p: Progress| match p {
-                Progress::Accounts(n) => bar.set_length(n as u64),
-                Progress::RolesOf => bar.inc(1),
-            };
-            accounts::list(&client::portal(&sdk), token.access_token.expose(), &on_progress).await
-        });
-        bar.finish_and_clear();
-        let accounts = listed.map_err(|e| portal_error(e, env, &target, &hint))?;
-
-        // Remember the names before printing, so a reader that closes the pipe early still leaves them behind.
-        let map: BTreeMap<String, String> = accounts.iter().map(|a| (a.id.clone(), a.name.clone())).collect();
-        if let Err(e) = names::save(env, &target, map) {
-            eprintln!("awsso: warning: {e:#}");
-        }
-
+        let accounts = fetch(env, &target)?;
         let rows = rows(&config, &target, &accounts);
         if self.json {
             let mut text = serde_json::to_string_pretty(&rows)?;
@@ -121,6 +94,46 @@ fn rows<'a>(config: &'a Config<'_>, target: &Target, accounts: &'a [Account]) ->
         rows.extend(a.roles.iter().map(|r| row(Some(r.as_str()))));
     }
     rows
+}
+
+/// Everything `target` can reach, from the portal: a token (refreshed, or logged in for on a terminal, as `use`
+/// does), every account and its roles with a progress bar on stderr, and the names remembered for offline use.
+/// Shared by `accounts` and `populate`; any failure is an error, never a partial list.
+pub(crate) fn fetch(env: &Env, target: &Target) -> anyhow::Result<Vec<Account>> {
+    let hint = target::login_command(target, None);
+    // As `use` does: log in first only where someone can answer the browser or the device code.
+    let interaction = if std::io::stderr().is_terminal() {
+        Interaction::Allowed(Options::default())
+    } else {
+        Interaction::Forbidden
+    };
+    let token = login::ensure_token(env, target, interaction, &hint)?;
+
+    let bar = progress_bar();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let listed = runtime.block_on(async {
+        let sdk = client::sdk_config(&target.region).await;
+        let on_progress = |p: Progress| match p {
+            Progress::Accounts(n) => bar.set_length(n as u64),
+            Progress::RolesOf => bar.inc(1),
+        };
+        let bucket = accounts::Bucket::from_env(env);
+        accounts::list(
+            &client::portal(&sdk),
+            token.access_token.expose(),
+            &bucket,
+            &on_progress,
+        )
+        .await
+    });
+    bar.finish_and_clear();
+    let accounts = listed.map_err(|e| portal_error(e, env, target, &hint))?;
+
+    let map: BTreeMap<String, String> = accounts.iter().map(|a| (a.id.clone(), a.name.clone())).collect();
+    if let Err(e) = names::save(env, target, map) {
+        eprintln!("awsso: warning: {e:#}");
+    }
+    Ok(accounts)
 }
 
 fn portal_error(err: PortalError, env: &Env, target: &Target, hint: &str) -> anyhow::Error {

@@ -1,6 +1,6 @@
 //! One module per subcommand; this file dispatches and holds the few helpers they share.
 
-mod accounts;
+pub(crate) mod accounts;
 pub(crate) mod completions;
 mod credential_process;
 mod exec;
@@ -8,6 +8,7 @@ mod init;
 mod list;
 mod login;
 mod logout;
+mod populate;
 mod prompt;
 mod status;
 mod unset;
@@ -31,6 +32,7 @@ pub(crate) fn run(command: Command, env: &Env) -> anyhow::Result<()> {
         Command::CredentialProcess(args) => args.run(env),
         Command::Whoami(args) => args.run(env),
         Command::Accounts(args) => args.run(env),
+        Command::Populate(args) => args.run(env),
         Command::Login(args) => args.run(env),
         Command::Logout(args) => args.run(env),
         Command::Status(args) => args.run(env),

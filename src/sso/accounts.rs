@@ -52,15 +52,16 @@ pub(crate) enum PortalError {
 pub(crate) async fn list(
     portal: &aws_sdk_sso::Client,
     token: &str,
+    bucket: &Bucket,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Vec<Account>, PortalError> {
-    let mut accounts = list_accounts(portal, token).await?;
+    let mut accounts = list_accounts(portal, token, bucket).await?;
     progress(Progress::Accounts(accounts.len()));
     let ids: Vec<(usize, String)> = accounts.iter().map(|a| a.id.clone()).enumerate().collect();
     // At most CONCURRENCY futures exist at a time; the first error drops the rest, cancelling their requests.
     let roles: Vec<(usize, Vec<String>)> = futures_util::stream::iter(ids)
         .map(|(i, id)| async move {
-            let roles = list_roles(portal, token, &id).await?;
+            let roles = list_roles(portal, token, bucket, &id).await?;
             progress(Progress::RolesOf);
             Ok::<_, PortalError>((i, roles))
         })
@@ -84,11 +85,15 @@ pub(crate) enum Progress {
     RolesOf,
 }
 
-async fn list_accounts(portal: &aws_sdk_sso::Client, token: &str) -> Result<Vec<Account>, PortalError> {
+async fn list_accounts(
+    portal: &aws_sdk_sso::Client,
+    token: &str,
+    bucket: &Bucket,
+) -> Result<Vec<Account>, PortalError> {
     let mut accounts = Vec::new();
     let mut next: Option<String> = None;
     loop {
-        let page = patiently(|| {
+        let page = patiently(bucket, || {
             portal
                 .list_accounts()
                 .access_token(token)
@@ -116,11 +121,16 @@ async fn list_accounts(portal: &aws_sdk_sso::Client, token: &str) -> Result<Vec<
     Ok(accounts)
 }
 
-async fn list_roles(portal: &aws_sdk_sso::Client, token: &str, account_id: &str) -> Result<Vec<String>, PortalError> {
+async fn list_roles(
+    portal: &aws_sdk_sso::Client,
+    token: &str,
+    bucket: &Bucket,
+    account_id: &str,
+) -> Result<Vec<String>, PortalError> {
     let mut roles = Vec::new();
     let mut next: Option<String> = None;
     loop {
-        let page = patiently(|| {
+        let page = patiently(bucket, || {
             portal
                 .list_account_roles()
                 .access_token(token)
@@ -149,7 +159,7 @@ fn next_page(sent: Option<&str>, received: Option<&str>) -> Option<String> {
 
 /// Run `call` (one SDK request, with the SDK's own retries), and when it still ends in throttling, pause and run
 /// it again, up to `THROTTLE_ROUNDS` more times.
-async fn patiently<T, E, R, F, Fut>(mut call: F) -> Result<T, PortalError>
+async fn patiently<T, E, R, F, Fut>(bucket: &Bucket, mut call: F) -> Result<T, PortalError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, SdkError<E, R>>>,
@@ -157,6 +167,7 @@ where
 {
     let mut round = 0;
     loop {
+        bucket.take().await;
         let err = match call().await {
             Ok(value) => return Ok(value),
             Err(err) => err,
@@ -172,6 +183,60 @@ where
                 return Err(PortalError::Unreachable(client::describe(&err)));
             }
             _ => return Err(PortalError::Other(client::describe(&err))),
+        }
+    }
+}
+
+/// The default average request rate to the portal, per second (`AWSSO_PORTAL_RATE` changes it). IAM Identity
+/// Center throttles each caller to a modest rate; staying under it beats being told to back off thousands of times
+/// in a 2,000-account organisation.
+pub(crate) const DEFAULT_RATE: f64 = 20.0;
+
+/// A token bucket shared by every request of one listing: on average at most `rate` requests a second, in bursts
+/// of up to `rate`. Retries take tokens too, so a throttled portal is not hammered.
+pub(crate) struct Bucket {
+    rate: f64,
+    state: std::sync::Mutex<(f64, std::time::Instant)>,
+}
+
+impl Bucket {
+    pub(crate) fn new(rate: f64) -> Self {
+        let rate = if rate.is_finite() && rate > 0.0 {
+            rate
+        } else {
+            DEFAULT_RATE
+        };
+        Self {
+            rate,
+            state: std::sync::Mutex::new((rate, std::time::Instant::now())),
+        }
+    }
+
+    /// From `AWSSO_PORTAL_RATE` (requests a second), else [`DEFAULT_RATE`].
+    pub(crate) fn from_env(env: &crate::env::Env) -> Self {
+        Self::new(
+            env.get("AWSSO_PORTAL_RATE")
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(DEFAULT_RATE),
+        )
+    }
+
+    /// Wait for a token.
+    pub(crate) async fn take(&self) {
+        loop {
+            let wait = {
+                let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let now = std::time::Instant::now();
+                let (tokens, last) = *state;
+                let tokens = (tokens + now.duration_since(last).as_secs_f64() * self.rate).min(self.rate);
+                if tokens >= 1.0 {
+                    *state = (tokens - 1.0, now);
+                    return;
+                }
+                *state = (tokens, now);
+                Duration::from_secs_f64((1.0 - tokens) / self.rate)
+            };
+            tokio::time::sleep(wait).await;
         }
     }
 }

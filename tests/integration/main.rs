@@ -7,5 +7,6 @@ mod cli;
 mod creds;
 mod interactive;
 mod login;
+mod populate;
 mod shells;
 mod util;

@@ -1,0 +1,269 @@
+//! `awsso populate [--sso-session S] [--template T] [--region R] [--prune] [--dry-run]`: one profile per account
+//! and role the session can reach, written into `~/.aws/config` with every other byte kept.
+//!
+//! Ownership: a profile awsso writes carries `awsso_populated = true` (botocore and the Rust SDK ignore keys they do
+//! not know). Only such profiles of this session are ever updated or pruned; every other profile is left alone,
+//! and a name it holds is never reused. A populated profile is found again by its session, account and role, not by
+//! its name, so a rename in the portal or in the template never duplicates it, and keys a user added survive.
+//!
+//! All or nothing: the whole listing is fetched first; if anything fails (429s past every retry, a dead network, a
+//! revoked token), the file is not touched. Re-running with nothing new changes no byte and does not even rewrite
+//! the file.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use anyhow::{Context as _, anyhow};
+
+use crate::cli::PopulateArgs;
+use crate::cmd::accounts::fetch;
+use crate::cmd::print_once;
+use crate::cmd::use_::validate_region;
+use crate::config::edit::{Document, SectionRef, save};
+use crate::config::{Files, ini};
+use crate::env::Env;
+use crate::error::Error;
+use crate::sso::target;
+
+pub(crate) const DEFAULT_TEMPLATE: &str = "{account_name}-{role_name}";
+/// The key that marks a profile as written by `awsso populate`.
+const MARKER: &str = "awsso_populated";
+const TOKENS: [&str; 5] = ["account_name", "account_id", "role_name", "session", "region"];
+
+impl PopulateArgs {
+    pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {
+        let template = self.template.as_deref().unwrap_or(DEFAULT_TEMPLATE);
+        check_template(template)?;
+        if let Some(region) = &self.region {
+            validate_region(region)?;
+        }
+        let files = Files::load(env)?;
+        let config = files.parse()?;
+        let target = target::resolve(env, &config, self.sso_session.as_deref(), None)?;
+        let Some(session) = target.session.clone() else {
+            return Err(Error::Usage(format!(
+                "{} is a legacy profile's start URL; populate writes sso-session profiles: add an [sso-session] \
+                 (`awsso configure sso-session`) and pass --sso-session",
+                target.describe()
+            ))
+            .into());
+        };
+        let region = self.region.clone().unwrap_or_else(|| target.region.clone());
+        let path = env
+            .config_file()
+            .ok_or_else(|| anyhow!("HOME is not set, so there is no ~/.aws/config"))?;
+
+        let accounts = fetch(env, &target)?;
+
+        let before = files.config.clone();
+        let mut doc = Document::parse(&before);
+        // Names taken by anything else: every profile in either file.
+        let mut taken: HashSet<String> = config.profiles.names().map(str::to_owned).collect();
+        // Profiles this session populated before, by (account, role). Read from the parsed config (one pass; the
+        // editor would re-read the file for every key of thousands of profiles).
+        let mut ours: HashMap<(String, String), String> = HashMap::new();
+        for p in config.all_profiles() {
+            if p.props.get(MARKER) == Some("true")
+                && p.sso_session_name() == Some(session.as_str())
+                && let (Some(account), Some(role)) = (p.account_id(), p.role_name())
+            {
+                ours.insert((account.to_owned(), role.to_owned()), p.name().to_owned());
+            }
+        }
+
+        let mut new_sections: Vec<(SectionRef, [(String, String); 5])> = Vec::new();
+        let mut reachable: HashSet<(String, String)> = HashSet::new();
+        let mut kept = 0usize;
+        for account in &accounts {
+            for role in &account.roles {
+                let key = (account.id.clone(), role.clone());
+                reachable.insert(key.clone());
+                if ours.contains_key(&key) {
+                    kept += 1;
+                    continue;
+                }
+                let values: BTreeMap<&str, &str> = [
+                    ("account_name", account.name.as_str()),
+                    ("account_id", account.id.as_str()),
+                    ("role_name", role.as_str()),
+                    ("session", session.as_str()),
+                    ("region", region.as_str()),
+                ]
+                .into();
+                let name = unique(
+                    &sanitize(&render(template, &values), account, role),
+                    &session,
+                    &mut taken,
+                );
+                new_sections.push((
+                    SectionRef::Profile(name),
+                    [
+                        ("sso_session".into(), session.clone()),
+                        ("sso_account_id".into(), account.id.clone()),
+                        ("sso_role_name".into(), role.clone()),
+                        ("region".into(), region.clone()),
+                        (MARKER.into(), "true".into()),
+                    ],
+                ));
+            }
+        }
+        let stale: Vec<String> = ours
+            .iter()
+            .filter(|(key, _)| !reachable.contains(*key))
+            .map(|(_, name)| name.clone())
+            .collect();
+        if self.prune {
+            for name in &stale {
+                doc.remove_section(&SectionRef::Profile(name.clone()));
+            }
+        }
+        let sections: Vec<(SectionRef, Vec<(&str, &str)>)> = new_sections
+            .iter()
+            .map(|(section, keys)| {
+                (
+                    section.clone(),
+                    keys.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+                )
+            })
+            .collect();
+        doc.append_sections(&sections)
+            .map_err(|e| anyhow!("could not add the profiles: {e}"))?;
+        let after = doc.to_string();
+        // Whatever we write must read back (a file that did not parse could not have been read above).
+        ini::parse(&after).map_err(|e| anyhow!("refusing to write a config file botocore would reject ({e})"))?;
+
+        let summary = format!(
+            "{} new, {kept} already there{}",
+            new_sections.len(),
+            match (stale.len(), self.prune) {
+                (0, _) => String::new(),
+                (n, true) => format!(", {n} no longer reachable and removed"),
+                (n, false) => format!(", {n} no longer reachable (--prune removes them)"),
+            }
+        );
+        if self.dry_run {
+            eprintln!("awsso: dry run, nothing written: {summary}");
+            let diff = similar::TextDiff::from_lines(&before, &after);
+            let shown = path.display().to_string();
+            let text = diff.unified_diff().context_radius(3).header(&shown, &shown).to_string();
+            return print_once(&text);
+        }
+        if after != before {
+            save(&path, &after).with_context(|| format!("could not write {}", path.display()))?;
+        }
+        eprintln!(
+            "awsso: {} profiles for sso-session `{session}` in {}: {summary}",
+            kept + new_sections.len(),
+            path.display()
+        );
+        Ok(())
+    }
+}
+
+/// Only the documented tokens, with balanced braces, so a typo fails before any network call.
+fn check_template(template: &str) -> anyhow::Result<()> {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| usage_template(template, "a `{` is not closed"))?;
+        let token = &after[..close];
+        if !TOKENS.contains(&token) {
+            return Err(usage_template(template, &format!("`{{{token}}}` is not a token")));
+        }
+        rest = &after[close + 1..];
+    }
+    if rest.contains('}') {
+        return Err(usage_template(template, "a `}` has no `{`"));
+    }
+    Ok(())
+}
+
+fn usage_template(template: &str, why: &str) -> anyhow::Error {
+    Error::Usage(format!(
+        "bad --template `{template}`: {why}; use {{account_name}} {{account_id}} {{role_name}} {{session}} {{region}}"
+    ))
+    .into()
+}
+
+fn render(template: &str, values: &BTreeMap<&str, &str>) -> String {
+    let mut out = template.to_owned();
+    for (token, value) in values {
+        out = out.replace(&format!("{{{token}}}"), value);
+    }
+    out
+}
+
+/// A profile name that every tool reads back the same: letters, digits and `-_.+@`; anything else (spaces,
+/// brackets, quotes, slashes) becomes `-`, runs of `-` collapse, and the ends are trimmed.
+fn sanitize(name: &str, account: &crate::sso::accounts::Account, role: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        let c = if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '+' | '@') {
+            c
+        } else {
+            '-'
+        };
+        if !(c == '-' && out.ends_with('-')) {
+            out.push(c);
+        }
+    }
+    let out = out.trim_matches('-');
+    if out.is_empty() {
+        format!("{}-{}", account.id, sanitize_plain(role))
+    } else {
+        out.to_owned()
+    }
+}
+
+fn sanitize_plain(s: &str) -> String {
+    s.chars().map(|c| if c.is_alphanumeric() { c } else { '-' }).collect()
+}
+
+/// `name`, else `name-SESSION`, else `name-2`, `name-3`…: unique across every profile and session.
+fn unique(name: &str, session: &str, taken: &mut HashSet<String>) -> String {
+    let mut candidates = std::iter::once(name.to_owned())
+        .chain(std::iter::once(format!("{name}-{}", sanitize_plain(session))))
+        .chain((2..).map(|n| format!("{name}-{n}")));
+    let chosen = candidates
+        .find(|c| !taken.contains(c))
+        .unwrap_or_else(|| name.to_owned());
+    taken.insert(chosen.clone());
+    chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sso::accounts::Account;
+
+    fn account() -> Account {
+        Account {
+            id: "111111111111".into(),
+            name: "Prod [EU] main".into(),
+            email: None,
+            roles: vec![],
+        }
+    }
+
+    #[test]
+    fn templates_are_checked_before_anything_runs() {
+        assert!(check_template(DEFAULT_TEMPLATE).is_ok());
+        assert!(check_template("{session}/{account_id}:{role_name}@{region}").is_ok());
+        for bad in ["{account}", "{role_name", "role}", "{}"] {
+            assert!(check_template(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_are_sanitized_and_unique() {
+        let values: BTreeMap<&str, &str> = [("account_name", "Prod [EU] main"), ("role_name", "Admin")].into();
+        let name = sanitize(&render(DEFAULT_TEMPLATE, &values), &account(), "Admin");
+        assert_eq!(name, "Prod-EU-main-Admin");
+        assert_eq!(sanitize("  [] ", &account(), "Read Only"), "111111111111-Read-Only");
+        let mut taken: HashSet<String> = ["x".to_owned(), "x-corp".to_owned()].into();
+        assert_eq!(unique("y", "corp", &mut taken), "y");
+        assert_eq!(unique("y", "corp", &mut taken), "y-corp");
+        assert_eq!(unique("x", "corp", &mut taken), "x-2");
+    }
+}

@@ -1,0 +1,255 @@
+//! `awsso populate` against the emulator: 2,000 accounts × 3 roles through 429s, byte-identical re-runs, all or
+//! nothing when the portal dies halfway, ownership (`--prune` touches only what awsso wrote), `--dry-run`, and the
+//! result read back by botocore and boto3.
+
+use std::process::{Output, Stdio};
+
+use crate::util::{Emulator, Sandbox, python, stderr, stdout};
+
+const CONFIG: &str = "\
+# My AWS config. Hand-edited; keep these comments.
+[default]
+region = eu-central-1 ; inline comments are part of the value for configparser
+
+[sso-session corp]
+sso_start_url = https://d-0000000000.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile mine]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Admin
+";
+
+fn sandbox(emu: &Emulator, config: &str) -> Sandbox {
+    let sb = Sandbox::with_config(config)
+        .env("AWS_ENDPOINT_URL_SSO", &emu.url)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", &emu.url)
+        // The emulator has no rate limit of its own; don't let the default 20 requests a second slow the tests.
+        .env("AWSSO_PORTAL_RATE", "100000");
+    login(&sb);
+    sb
+}
+
+fn login(sb: &Sandbox) {
+    let out = sb.run(&[
+        "login",
+        "--sso-session",
+        "corp",
+        "--use-device-code",
+        "--no-browser",
+        "--force",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+fn config(sb: &Sandbox) -> String {
+    std::fs::read_to_string(sb.path(".aws/config")).unwrap()
+}
+
+fn populated(text: &str) -> usize {
+    text.matches("awsso_populated = true").count()
+}
+
+fn assert_clean_failure(out: &Output, code: i32, needle: &str) {
+    assert_eq!(out.status.code(), Some(code), "stderr: {}", stderr(out));
+    assert!(out.stdout.is_empty(), "stdout: {}", stdout(out));
+    let err = stderr(out);
+    assert!(
+        err.lines().count() == 1 && err.contains(needle),
+        "expected `{needle}` in one line: {err}"
+    );
+}
+
+#[test]
+fn two_thousand_accounts_through_429s_then_a_byte_identical_rerun() {
+    let emu = Emulator::start(&[
+        "--auto-approve",
+        "--accounts",
+        "2000",
+        "--roles",
+        "3",
+        "--throttle-every",
+        "25",
+    ]);
+    let sb = sandbox(&emu, CONFIG);
+    let out = sb.run(&["populate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let text = config(&sb);
+    assert_eq!(populated(&text), 6000);
+    assert!(
+        text.starts_with(CONFIG),
+        "everything that was there stays, byte for byte"
+    );
+    assert!(stderr(&out).contains("6000 new, 0 already there"), "{}", stderr(&out));
+    let stats = emu.stats();
+    assert!(
+        stats["throttled"].as_u64().unwrap() > 50,
+        "the 429s happened and were retried: {stats}"
+    );
+
+    // Again: nothing new, so not one byte changes and the file is not even rewritten.
+    let modified = std::fs::metadata(sb.path(".aws/config")).unwrap().modified().unwrap();
+    let again = sb.run(&["populate"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("0 new, 6000 already there"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(config(&sb), text);
+    assert_eq!(
+        std::fs::metadata(sb.path(".aws/config")).unwrap().modified().unwrap(),
+        modified
+    );
+
+    // botocore reads every one of them.
+    let dump = sb
+        .command(python())
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/botocore_dump.py"))
+        .arg(sb.path(".aws/config"))
+        .output()
+        .unwrap();
+    let parsed: serde_json::Value = serde_json::from_slice(&dump.stdout).unwrap();
+    assert_eq!(
+        parsed["profiles"].as_object().unwrap().len(),
+        6002,
+        "6000 populated + default + mine"
+    );
+    assert_eq!(
+        parsed["profiles"]["account-0001-Admin"]["sso_account_id"],
+        "111111111111"
+    );
+}
+
+#[test]
+fn a_portal_that_dies_halfway_changes_nothing() {
+    let emu = Emulator::start(&[
+        "--auto-approve",
+        "--accounts",
+        "2000",
+        "--roles",
+        "3",
+        "--latency-ms",
+        "5",
+    ]);
+    let sb = sandbox(&emu, CONFIG);
+    let before = config(&sb);
+    let child = sb
+        .awsso(&["populate"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while emu.stats()["list_account_roles"].as_u64().unwrap_or(0) < 200 {
+        assert!(std::time::Instant::now() < deadline, "populate never got going");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(emu);
+    let out = child.wait_with_output().unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        stderr(&out).lines().filter(|l| l.starts_with("awsso: ")).count(),
+        1,
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(config(&sb), before, "a run that cannot finish writes nothing");
+}
+
+#[test]
+fn ownership_user_keys_prune_and_dry_run() {
+    let emu = Emulator::start(&["--auto-approve", "--accounts", "4", "--roles", "2"]);
+    let sb = sandbox(&emu, CONFIG);
+    assert!(
+        sb.run(&["populate", "--template", "{account_id}/{role_name} ({session})"])
+            .status
+            .success()
+    );
+    let text = config(&sb);
+    assert_eq!(populated(&text), 8);
+    assert!(
+        text.contains("[profile 111111111111-Admin-corp]"),
+        "sanitised name:\n{text}"
+    );
+
+    // The user adds a key to a populated profile and a profile of their own.
+    let edited = text.replace(
+        "[profile 111111111112-ReadOnly-corp]\n",
+        "[profile 111111111112-ReadOnly-corp]\noutput = table\n",
+    ) + "\n[profile handmade]\nsso_session = corp\nsso_account_id = 111111111114\nsso_role_name = Admin\n";
+    std::fs::write(sb.path(".aws/config"), &edited).unwrap();
+
+    // Now the session reaches only two accounts.
+    drop(emu);
+    let emu = Emulator::start(&["--auto-approve", "--accounts", "2", "--roles", "2"]);
+    let sb = sb
+        .env("AWS_ENDPOINT_URL_SSO", &emu.url)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", &emu.url);
+    // The old emulator's client registration means nothing to the new one.
+    for entry in std::fs::read_dir(sb.path(".aws/sso/cache")).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    login(&sb);
+
+    let out = sb.run(&["populate", "--template", "{account_id}/{role_name} ({session})"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("4 no longer reachable (--prune removes them)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(config(&sb), edited, "without --prune nothing is removed");
+
+    let dry = sb.run(&["populate", "--prune", "--dry-run"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let diff = stdout(&dry);
+    assert!(diff.starts_with("--- ") && diff.contains("\n+++ "), "{diff}");
+    assert!(diff.contains("-[profile 111111111113-Admin-corp]"), "{diff}");
+    assert!(!diff.contains("-[profile handmade]"), "{diff}");
+    assert_eq!(config(&sb), edited, "a dry run writes nothing");
+
+    assert!(sb.run(&["populate", "--prune"]).status.success());
+    let pruned = config(&sb);
+    assert_eq!(populated(&pruned), 4);
+    assert!(pruned.contains("[profile handmade]\nsso_session = corp\nsso_account_id = 111111111114"));
+    assert!(
+        pruned.contains("[profile 111111111112-ReadOnly-corp]\noutput = table\n"),
+        "{pruned}"
+    );
+    assert!(pruned.contains("[profile mine]") && pruned.starts_with(CONFIG));
+    assert!(!pruned.contains("111111111113") || pruned.contains("handmade"));
+
+    // boto3 resolves credentials for populated profiles, through the emulator.
+    let script = "import boto3\n\
+                  for p in ['111111111111-Admin-corp', '111111111112-ReadOnly-corp']:\n\
+                  \x20   print(boto3.Session(profile_name=p).get_credentials().get_frozen_credentials().access_key[:4])\n";
+    let out = sb.command(python()).args(["-c", script]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "ASIA\nASIA\n");
+}
+
+#[test]
+fn failures_before_any_write() {
+    let emu = Emulator::start(&["--auto-approve", "--accounts", "30", "--throttle-every", "1"]);
+    let sb = sandbox(&emu, CONFIG);
+    let before = config(&sb);
+    assert_clean_failure(
+        &sb.run(&["populate", "--template", "{account}-{role_name}"]),
+        2,
+        "`{account}` is not a token",
+    );
+    assert_clean_failure(&sb.run(&["populate", "--region", "Mars"]), 2, "not an AWS region name");
+    assert_clean_failure(
+        &sb.run(&["populate", "--sso-session", "nope"]),
+        2,
+        "unknown sso-session `nope`",
+    );
+    let storm = sb.run(&["populate"]);
+    assert_clean_failure(&storm, 1, "429");
+    assert_eq!(config(&sb), before);
+}
