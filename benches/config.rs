@@ -5,9 +5,10 @@
 //!
 //! The crate is binary-only, so the modules under test are compiled into this bench by path.
 
-// This bench compiles the config modules on their own, so most of their API is unused here; the binary keeps
-// dead-code checking honest for them.
-#![allow(dead_code)]
+// This bench compiles the config modules on their own, so most of their API is unused here, and clippy's
+// `--all-targets` check compiles their test modules without the `#[test]` functions that use some imports; the
+// binary's own build keeps both checks honest for them.
+#![allow(dead_code, unused_imports)]
 
 #[path = "../src/config/mod.rs"]
 mod config;
