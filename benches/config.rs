@@ -14,6 +14,8 @@
 mod config;
 #[path = "../src/env.rs"]
 mod env;
+#[path = "../src/private_fs.rs"]
+mod private_fs;
 
 use std::fmt::Write as _;
 use std::hint::black_box;

@@ -6,6 +6,7 @@ mod config;
 mod env;
 mod error;
 mod picker;
+mod private_fs;
 mod prompt;
 mod shell;
 mod sso;

@@ -5,7 +5,6 @@
 
 use time::OffsetDateTime;
 
-use crate::config::Files;
 use crate::env::Env;
 use crate::sso::cache::{self, TokenState};
 
@@ -43,24 +42,24 @@ pub(crate) fn identity(env: &Env, now: OffsetDateTime) -> Option<Identity> {
     let name = creds_profile
         .or_else(|| env.get("AWS_PROFILE"))
         .or_else(|| env.get("AWS_DEFAULT_PROFILE"))?;
-    let files = Files::load(env).ok()?;
-    let config = files.parse().ok();
-    let profile = config.as_ref().and_then(|c| c.profile(name));
-    let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+    // Remembered between runs (`config::facts`): no config parse before every prompt.
+    let facts = crate::config::facts::of(env, name);
+    let profile = facts.as_ref();
+    let text = |v: Option<&String>| v.cloned().unwrap_or_default();
     let mut id = Identity {
         profile: name.to_owned(),
-        account: text(profile.and_then(|p| p.account_id())),
-        role: text(profile.and_then(|p| p.role_name())),
-        session: text(profile.and_then(|p| p.sso_session_name())),
-        region: text(profile.and_then(|p| p.region())),
-        cache_key: text(profile.and_then(|p| p.token_cache_key())),
+        account: text(profile.and_then(|p| p.account_id.as_ref())),
+        role: text(profile.and_then(|p| p.role_name.as_ref())),
+        session: text(profile.and_then(|p| p.sso_session.as_ref())),
+        region: text(profile.and_then(|p| p.region.as_ref())),
+        cache_key: text(profile.and_then(|p| p.token_key.as_ref())),
         ..Identity::default()
     };
     let expires_at = if creds_profile.is_some() {
         let exp = env.get("AWS_CREDENTIAL_EXPIRATION").and_then(cache::parse_timestamp);
         id.ttl = exp.map(|e| ttl_text((e - now).whole_seconds())).unwrap_or_default();
         exp
-    } else if let Some(key) = profile.and_then(|p| p.token_cache_key()) {
+    } else if let Some(key) = profile.and_then(|p| p.token_key.as_deref()) {
         let token = env.sso_cache_dir().and_then(|dir| cache::load_token(&dir, key));
         id.ttl = match token.as_ref().map(|t| t.state(now)) {
             Some(TokenState::Valid(left)) => ttl_text(left),

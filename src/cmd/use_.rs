@@ -5,6 +5,7 @@ use std::io::IsTerminal as _;
 
 use crate::cli::UseArgs;
 use crate::cmd::{PROFILE_SHADOWS, creds_changes, interaction, print_once, resolve_shell, unknown_profile};
+use crate::config::facts::{self, Facts};
 use crate::config::{Files, Kind};
 use crate::env::Env;
 use crate::error::Error;
@@ -17,6 +18,15 @@ impl UseArgs {
         let shell = resolve_shell(self.shell, env);
         if let Some(region) = &self.region {
             validate_region(region)?;
+        }
+        // Profile mode with a token good for a while yet needs nothing the remembered facts do not hold: no parse of
+        // a large config (`config::facts`). Anything else takes the full path below.
+        if !self.creds
+            && let Some(name) = &self.profile
+            && let Some(facts) = facts::of(env, name)
+            && token_fresh(env, &facts)
+        {
+            return print_once(&shell.render(&profile_changes(name, self.region.as_deref())));
         }
         let files = Files::load(env)?;
         let config = files.parse()?;
@@ -41,16 +51,7 @@ impl UseArgs {
             }
             creds_changes(&creds, profile.name(), self.region.as_deref().or(profile.region()))
         } else {
-            let mut changes = EnvChanges {
-                set: vec![("AWS_PROFILE", profile.name().to_owned())],
-                unset: PROFILE_SHADOWS.to_vec(),
-            };
-            if let Some(region) = &self.region {
-                // The AWS CLI v2 and Rust SDK read AWS_REGION; botocore reads only AWS_DEFAULT_REGION (protocol.md
-                // §6.2).
-                changes.set.push(("AWS_REGION", region.clone()));
-                changes.set.push(("AWS_DEFAULT_REGION", region.clone()));
-            }
+            let changes = profile_changes(profile.name(), self.region.as_deref());
             if profile.kind() != Kind::Other {
                 // Log in first when the session has no usable token, but only where someone can answer a browser
                 // or a device code; elsewhere, exit 3 with the command to run (cli.md, `use`).
@@ -58,17 +59,45 @@ impl UseArgs {
                 let hint = target::login_command(&target, Some(profile.name()));
                 login::ensure_token(env, &target, interaction, &hint)?;
             }
-            if std::io::stdout().is_terminal() {
-                eprintln!(
-                    "awsso: this is shell code for eval: run `eval \"$(awsso use {p})\"`, or load `awsso init` once \
-                     so `awsso use {p}` works by itself",
-                    p = crate::shell::posix_quote(profile.name())
-                );
-            }
             changes
         };
         print_once(&shell.render(&changes))
     }
+}
+
+/// Profile mode: `AWS_PROFILE`, and the region variables with `--region`; everything that would shadow the
+/// profile goes. On a terminal, a hint that this output is meant for `eval`.
+fn profile_changes(name: &str, region: Option<&str>) -> EnvChanges {
+    let mut changes = EnvChanges {
+        set: vec![("AWS_PROFILE", name.to_owned())],
+        unset: PROFILE_SHADOWS.to_vec(),
+    };
+    if let Some(region) = region {
+        // The AWS CLI v2 and Rust SDK read AWS_REGION; botocore reads only AWS_DEFAULT_REGION (protocol.md §6.2).
+        changes.set.push(("AWS_REGION", region.to_owned()));
+        changes.set.push(("AWS_DEFAULT_REGION", region.to_owned()));
+    }
+    if std::io::stdout().is_terminal() {
+        eprintln!(
+            "awsso: this is shell code for eval: run `eval \"$(awsso use {p})\"`, or load `awsso init` once so \
+             `awsso use {p}` works by itself",
+            p = crate::shell::posix_quote(name)
+        );
+    }
+    changes
+}
+
+/// A profile that needs no token, or whose token has more than the refresh window left.
+fn token_fresh(env: &Env, facts: &Facts) -> bool {
+    if facts.kind == Kind::Other {
+        return true;
+    }
+    let token = facts
+        .token_key
+        .as_deref()
+        .zip(env.sso_cache_dir())
+        .and_then(|(key, dir)| crate::sso::cache::load_token(&dir, key));
+    token.is_some_and(|t| t.expires_at - login::now() > login::REFRESH_WINDOW)
 }
 
 /// Region names are lowercase letters, digits and dashes (`us-east-1`, `eu-central-2`, `us-gov-west-1`).

@@ -7,6 +7,7 @@
 // No caller yet: `configure` and `populate` (issue "configure and populate") will write the config through it.
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod edit;
+pub(crate) mod facts;
 pub(crate) mod ini;
 
 use std::borrow::Cow;
@@ -234,7 +235,7 @@ impl<'a> Config<'a> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum Kind {
     /// `sso_session = …`: a refreshable token shared by every profile of the session.

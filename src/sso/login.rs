@@ -26,7 +26,7 @@ use crate::sso::store::{
 };
 
 /// Refresh when less than this is left, as botocore does (protocol.md §1.6, §10 rule 3).
-const REFRESH_WINDOW: time::Duration = time::Duration::minutes(15);
+pub(crate) const REFRESH_WINDOW: time::Duration = time::Duration::minutes(15);
 /// At most one refresh attempt per session in this long (§10 rule 3).
 const REFRESH_THROTTLE: time::Duration = time::Duration::seconds(30);
 /// A cached registration is reused while it has more than this left (§2, `_EXPIRY_WINDOW`).

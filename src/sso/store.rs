@@ -2,11 +2,11 @@
 //! registration file (§2). Reading what botocore and the Rust SDK write is `cache.rs`'s job; this module also reads
 //! full tokens (with their secrets) for the commands that need them.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
+pub(crate) use crate::private_fs::{create_private_dir, write_private};
 use crate::sso::cache::{cache_key, parse_timestamp};
 
 /// A secret string. `Debug` and `Display` never show it (cli.md principle 5).
@@ -256,53 +256,6 @@ pub(crate) fn parse_scopes(raw: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect()
-}
-
-/// Replace `path` atomically with `contents`, mode 0600, creating the directory as 0700 (§1.5): write a temporary
-/// file beside it, fsync, rename. Readers never see a half-written file.
-pub(crate) fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    create_private_dir(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("awsso"),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut file = private_file(&tmp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    options.open(path)
-}
-
-pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
 }
 
 pub(crate) fn registration_path(cache_dir: &Path, key: &str) -> PathBuf {
