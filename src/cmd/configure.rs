@@ -30,7 +30,7 @@ use crate::config::edit::{self, Document, EditError, SectionRef};
 use crate::config::ini;
 use crate::env::Env;
 use crate::error::Error;
-use crate::sso::accounts::{self, PortalError, Progress};
+use crate::sso::accounts::{self, Account, PortalError, Progress};
 use crate::sso::login::{self, Interaction, Target};
 use crate::sso::store::parse_scopes;
 use crate::sso::{client, names};
@@ -63,6 +63,18 @@ pub(crate) struct Session {
     pub(crate) region: String,
     /// `None`: leave the key as it is (an existing session without scopes keeps none).
     pub(crate) scopes: Option<String>,
+}
+
+impl Session {
+    /// What logging in to this session means.
+    fn target(&self) -> Target {
+        Target {
+            session: Some(self.name.clone()),
+            start_url: self.start_url.clone(),
+            region: self.region.clone(),
+            scopes: self.scopes.as_deref().map(parse_scopes),
+        }
+    }
 }
 
 /// A profile as it will be written. `None` values leave the key as it is.
@@ -494,24 +506,12 @@ fn wizard(
         if let (Some(account), Some(role), Some(_)) = (&given.account_id, &given.role_name, &given.profile) {
             ((account.clone(), role.clone(), None), false)
         } else {
-            let target = Target {
-                session: Some(session.name.clone()),
-                start_url: session.start_url.clone(),
-                region: session.region.clone(),
-                scopes: session.scopes.as_deref().map(parse_scopes),
-            };
-            // A token cached under this session name may be for another start URL, region or scopes (a session being
-            // redefined): log in afresh then, as `aws configure sso` does for a new session.
-            let cached = login::read_token(env, &target)?;
-            let same = cached.is_some_and(|t| t.start_url == target.start_url && t.region == target.region)
-                && defaults.scopes == session.scopes;
-            let hint = crate::sso::target::login_command(&target, None);
-            let token = login::ensure_token(env, &target, Interaction::Allowed(login_flags.options(!same)), &hint)?;
+            let accounts = login_and_list(env, &ask, &session, defaults.scopes.as_ref(), login_flags)?;
             let current = given
                 .profile
                 .as_ref()
                 .and_then(|p| Some((existing(p, "sso_account_id")?, existing(p, "sso_role_name")?)));
-            let picked = pick_account_and_role(env, &ask, &target, token.access_token.expose(), given, current)?;
+            let picked = pick_account_and_role(&ask, &session.name, &accounts, given, current)?;
             (picked, true)
         };
     let (account_id, role_name, account_name) = picked;
@@ -556,17 +556,44 @@ fn warn_if_not_aws_owned(url: &str) {
     }
 }
 
-/// List what the session can reach and let the user pick an account and role (only among those matching the
-/// flags given); `current` (the profile's account and role) is where the picker starts. The account id, role and
-/// account name.
-fn pick_account_and_role(
+/// Log in (or reuse the session's token) and list what the session can reach; the names are remembered, as
+/// `awsso accounts` remembers them.
+fn login_and_list(
     env: &Env,
     ask: &Asker,
-    target: &Target,
-    token: &str,
-    given: &Given,
-    current: Option<(String, String)>,
-) -> anyhow::Result<(String, String, Option<String>)> {
+    session: &Session,
+    old_scopes: Option<&String>,
+    login_flags: LoginFlags,
+) -> anyhow::Result<Vec<Account>> {
+    let target = session.target();
+    // A token cached under this session name may be for another start URL, region or scopes (a session being
+    // redefined): log in afresh then, as `aws configure sso` does for a new session.
+    let cached = login::read_token(env, &target)?;
+    let mut force = !(cached.is_some_and(|t| t.start_url == target.start_url && t.region == target.region)
+        && old_scopes == session.scopes.as_ref());
+    let hint = crate::sso::target::login_command(&target, None);
+    let accounts = loop {
+        let token = login::ensure_token(env, &target, Interaction::Allowed(login_flags.options(force)), &hint)?;
+        match list_accounts(ask, &target, token.access_token.expose())? {
+            // Its time is not up, but the portal refused it (signed out or revoked elsewhere): forget it, as
+            // `awsso accounts` does, and log in once more.
+            Err(PortalError::Unauthorized) if !force => {
+                login::forget_token(env, &target)?;
+                eprintln!("awsso: the SSO portal refused the cached token (signed out elsewhere?); logging in again");
+                force = true;
+            }
+            listed => break listed.map_err(|e| portal_error(e, env, &target))?,
+        }
+    };
+    let names: BTreeMap<String, String> = accounts.iter().map(|a| (a.id.clone(), a.name.clone())).collect();
+    if let Err(e) = names::save(env, &target, names) {
+        eprintln!("awsso: warning: {e:#}");
+    }
+    Ok(accounts)
+}
+
+/// What the session can reach, listed with a progress bar; Ctrl-C cancels.
+fn list_accounts(ask: &Asker, target: &Target, token: &str) -> anyhow::Result<Result<Vec<Account>, PortalError>> {
     let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
     bar.set_style(
         indicatif::ProgressStyle::with_template("listing roles {pos}/{len} accounts")
@@ -585,13 +612,18 @@ fn pick_account_and_role(
         }
     });
     bar.finish_and_clear();
-    let accounts = listed?.map_err(|e| portal_error(e, target))?;
-    let map: BTreeMap<String, String> = accounts.iter().map(|a| (a.id.clone(), a.name.clone())).collect();
-    if let Err(e) = names::save(env, target, map) {
-        eprintln!("awsso: warning: {e:#}");
-    }
+    Ok(listed?)
+}
 
-    let session = target.session.as_deref().unwrap_or_default();
+/// Let the user pick an account and role among `accounts` (only those matching the flags given); `current` (the
+/// profile's account and role) is where the picker starts. The account id, role and account name.
+fn pick_account_and_role(
+    ask: &Asker,
+    session: &str,
+    accounts: &[Account],
+    given: &Given,
+    current: Option<(String, String)>,
+) -> anyhow::Result<(String, String, Option<String>)> {
     let rows: Vec<(&str, &str, &str)> = accounts
         .iter()
         .flat_map(|a| {
@@ -629,10 +661,7 @@ fn pick_account_and_role(
             .into());
         }
         [only] => {
-            eprintln!(
-                "awsso: using {} ({}) with role {}, the only choice",
-                only.1, only.0, only.2
-            );
+            eprintln!("awsso: using {} ({}) as {}, the only choice", only.1, only.0, only.2);
             *only
         }
         _ => {
@@ -656,18 +685,25 @@ fn pick_account_and_role(
     Ok((chosen.0.to_owned(), chosen.2.to_owned(), Some(chosen.1.to_owned())))
 }
 
-fn portal_error(err: PortalError, target: &Target) -> anyhow::Error {
-    let what = format!("could not list the accounts of {}", target.describe());
+fn portal_error(err: PortalError, env: &Env, target: &Target) -> anyhow::Error {
+    // Where the calls went, as the SDK resolves it (protocol.md §6.3).
+    let portal = env
+        .get("AWS_ENDPOINT_URL_SSO")
+        .or_else(|| env.get("AWS_ENDPOINT_URL"))
+        .map_or_else(
+            || format!("https://portal.sso.{}.amazonaws.com", target.region),
+            |u| u.trim_end_matches('/').to_owned(),
+        );
+    let what = format!(
+        "could not list the accounts of {} from the SSO portal at {portal}",
+        target.describe()
+    );
     match err {
-        PortalError::Unauthorized => Error::LoginRequired(format!(
-            "{what}: the portal refused the new token; run `{} --force` and try again",
-            crate::sso::target::login_command(target, None)
-        ))
-        .into(),
+        PortalError::Unauthorized => anyhow!("{what}: it refused a token just issued; try again later"),
         PortalError::Throttled => {
-            anyhow!("{what}: the portal kept answering 429 (throttled); wait a minute and try again")
+            anyhow!("{what}: it kept answering 429 (throttled); wait a minute and try again")
         }
-        PortalError::Unreachable(why) => anyhow!("{what}: no answer from the SSO portal ({why}); check the network"),
+        PortalError::Unreachable(why) => anyhow!("{what}: no answer ({why}); check the network"),
         PortalError::Other(why) => anyhow!("{what}: {why}"),
     }
 }
@@ -809,31 +845,14 @@ fn write(
         eprintln!("awsso: {shown}: {}", done.join("; "));
     }
 
-    let login = crate::sso::target::login_command(
-        &Target {
-            session: Some(session.name.clone()),
-            start_url: session.start_url.clone(),
-            region: session.region.clone(),
-            scopes: None,
-        },
-        None,
-    );
+    let target = session.target();
+    let login = crate::sso::target::login_command(&target, None);
     // A session whose sign-in moved keeps its old token until a forced login.
     let old = SectionRef::SsoSession(session.name.clone());
     let moved = [("sso_start_url", &session.start_url), ("sso_region", &session.region)]
         .iter()
         .any(|(key, value)| get(before, &old, key).is_some_and(|v| &v != *value));
-    let token_file = login::token_file(
-        env,
-        &Target {
-            session: Some(session.name.clone()),
-            start_url: String::new(),
-            region: String::new(),
-            scopes: None,
-        },
-    )
-    .ok();
-    if !logged_in && moved && token_file.is_some_and(|f| f.exists()) {
+    if !logged_in && moved && login::token_file(env, &target).is_ok_and(|f| f.exists()) {
         eprintln!("awsso: the session's start URL or region changed; run `{login} --force` to replace its token");
     }
     match profile {

@@ -453,6 +453,10 @@ fn esc_and_ctrl_c_cancel_with_130_and_write_nothing() {
     let sb = Sandbox::with_config(&config)
         .env("AWS_ENDPOINT_URL_SSO", &emu.url)
         .env("AWS_ENDPOINT_URL_SSO_OIDC", &emu.url);
+    // A token the portal no longer takes (signed out elsewhere): the wizard logs in again by itself.
+    let login = sb.run(&["login", "--sso-session", "corp", "--use-device-code", "--no-browser"]);
+    assert!(login.status.success(), "{}", stderr(&login));
+    emu.admin("POST", "revoke-tokens", "");
     let t = bash_in_tmux(&sb);
 
     // Esc at the account picker, after the login.
@@ -464,6 +468,11 @@ fn esc_and_ctrl_c_cancel_with_130_and_write_nothing() {
     question(&t, "SSO registration scopes");
     t.key("Enter");
     question(&t, "Account and role");
+    assert!(
+        t.lines()
+            .iter()
+            .any(|l| l.contains("refused the cached token") && l.ends_with("logging in again"))
+    );
     t.type_text("0003");
     t.key("Escape");
     wait_for_status(&t, 130);
@@ -482,5 +491,5 @@ fn esc_and_ctrl_c_cancel_with_130_and_write_nothing() {
 
     assert_eq!(std::fs::read_to_string(sb.path(".aws/config")).unwrap(), config);
     assert_eq!(std::fs::read_to_string(sb.path("stdout.txt")).unwrap(), "");
-    assert_eq!(emu.stats()["device_authorizations"].as_u64(), Some(1));
+    assert_eq!(emu.stats()["device_authorizations"].as_u64(), Some(2));
 }
