@@ -262,6 +262,33 @@ fn configure_sso_session_writes_only_the_session() {
         read["sso_sessions"]["corp"]["sso_start_url"],
         "https://d-1111111111.awsapps.com/start"
     );
+
+    // AWS_CONFIG_FILE is where it writes, directories and all.
+    let out = sb
+        .awsso(&[
+            "configure",
+            "sso-session",
+            "--sso-session",
+            "x",
+            "--start-url",
+            URL,
+            "--sso-region",
+            "us-east-1",
+        ])
+        .env("AWS_CONFIG_FILE", sb.path("elsewhere/aws-config"))
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert!(
+        std::fs::read_to_string(sb.path("elsewhere/aws-config"))
+            .unwrap()
+            .starts_with("[sso-session x]\n")
+    );
+    assert!(
+        !std::fs::read_to_string(sb.path(".aws/config"))
+            .unwrap()
+            .contains("[sso-session x]")
+    );
 }
 
 #[test]
@@ -425,6 +452,15 @@ fn wizard_asks_logs_in_and_picks_the_account_and_role() {
         assert!(pane.contains(answer), "{answer}:\n{pane}");
     }
     assert_eq!(std::fs::read_to_string(sb.path("stdout.txt")).unwrap(), "");
+    // Nothing secret reached the terminal.
+    let token: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(sb.path(&format!(".aws/sso/cache/{}.json", crate::util::sha1_hex("corp")))).unwrap(),
+    )
+    .unwrap();
+    for key in ["accessToken", "refreshToken", "clientSecret"] {
+        let secret = token[key].as_str().unwrap();
+        assert!(!pane.contains(secret), "{key} on the terminal");
+    }
     assert_eq!(
         std::fs::read_to_string(sb.path(".aws/config")).unwrap(),
         format!(
