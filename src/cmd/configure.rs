@@ -369,7 +369,7 @@ fn from_flags(doc: &Document, given: &Given, with_profile: bool) -> Result<(Sess
     let scopes = given
         .scopes
         .clone()
-        .or_else(|| (session_is_new).then(|| DEFAULT_SCOPES.to_owned()));
+        .or_else(|| session_is_new.then(|| DEFAULT_SCOPES.to_owned()));
 
     let mut profile = None;
     if with_profile {
