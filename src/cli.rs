@@ -64,6 +64,8 @@ pub(crate) enum Command {
     Init(InitArgs),
     /// Print the completion script for a shell
     Completions(CompletionsArgs),
+    /// Add or update an [sso-session] and a profile that uses it: a wizard on a terminal, else from flags
+    Configure(Box<ConfigureArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -236,4 +238,53 @@ pub(crate) struct InitArgs {
 pub(crate) struct CompletionsArgs {
     /// Shell to print completions for
     pub(crate) shell: Shell,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct ConfigureArgs {
+    #[command(subcommand)]
+    pub(crate) command: Option<ConfigureCommand>,
+    #[command(flatten)]
+    pub(crate) session: SessionFlags,
+    /// Profile to write: [profile NAME], or [default] for `default` (asked on a terminal)
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(complete_profiles))]
+    pub(crate) profile: Option<String>,
+    /// AWS account id of the profile, 12 digits (on a terminal, picked from the accounts the session can reach)
+    #[arg(long, value_name = "ID")]
+    pub(crate) account_id: Option<String>,
+    /// Role (permission set) of the profile in that account (on a terminal, picked with the account)
+    #[arg(long, value_name = "ROLE")]
+    pub(crate) role_name: Option<String>,
+    /// Default region of the profile's AWS calls [default for a new profile: the SSO region]
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Option<String>,
+    /// AWS CLI output format: json, text, table, yaml or yaml-stream [default for a new profile: json]
+    #[arg(long, value_name = "FORMAT")]
+    pub(crate) output: Option<String>,
+    #[command(flatten)]
+    pub(crate) login: LoginFlags,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigureCommand {
+    /// Add or update only an [sso-session] (no login, no profile)
+    SsoSession(SessionFlags),
+}
+
+/// What an [sso-session] holds.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct SessionFlags {
+    /// Name of the [sso-session] to write or update
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(complete_sessions))]
+    pub(crate) sso_session: Option<String>,
+    /// Your AWS access portal URL, e.g. https://d-1234567890.awsapps.com/start
+    #[arg(long, value_name = "URL")]
+    pub(crate) start_url: Option<String>,
+    /// Region of your IAM Identity Center, e.g. us-east-1
+    #[arg(long, value_name = "REGION")]
+    pub(crate) sso_region: Option<String>,
+    /// OAuth scopes to register, comma-separated [default for a new session: sso:account:access]
+    #[arg(long, value_name = "SCOPES")]
+    pub(crate) scopes: Option<String>,
 }

@@ -2,6 +2,7 @@
 
 pub(crate) mod accounts;
 pub(crate) mod completions;
+mod configure;
 mod credential_process;
 mod exec;
 mod init;
@@ -42,6 +43,7 @@ pub(crate) fn run(command: Command, env: &Env) -> anyhow::Result<()> {
         }
         Command::Init(args) => args.run(),
         Command::Completions(args) => args.run(),
+        Command::Configure(args) => args.run(env),
     }
 }
 

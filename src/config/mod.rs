@@ -4,8 +4,6 @@
 //! [`Files`] owns the text that was read; [`Config`] borrows from it. Nothing here touches the network or the token
 //! cache.
 
-// No caller yet: `configure` and `populate` (issue "configure and populate") will write the config through it.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod edit;
 pub(crate) mod facts;
 pub(crate) mod ini;

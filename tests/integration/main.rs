@@ -4,6 +4,7 @@
 
 mod accounts;
 mod cli;
+mod configure;
 mod creds;
 mod interactive;
 mod login;

@@ -1,0 +1,113 @@
+//! The AWS regions `configure` accepts for `sso_region` and a profile's `region`, with their names for the picker.
+//!
+//! Source: botocore 1.44.8, `botocore/data/partitions.json`, the `regions` of the partitions `aws` (commercial),
+//! `aws-cn` (China) and `aws-us-gov` (GovCloud), without the `*-global` pseudo-regions. botocore's endpoint rules
+//! read this file, so it is the list the AWS CLI itself knows. The isolated partitions (`aws-iso*`, `aws-eusc`) are
+//! left out: their users run builds made for them. Add a region here when AWS opens one.
+
+/// `(name, description)`, in partitions.json order: commercial, then China, then GovCloud.
+pub(crate) const REGIONS: &[(&str, &str)] = &[
+    ("af-south-1", "Africa (Cape Town)"),
+    ("ap-east-1", "Asia Pacific (Hong Kong)"),
+    ("ap-east-2", "Asia Pacific (Taipei)"),
+    ("ap-northeast-1", "Asia Pacific (Tokyo)"),
+    ("ap-northeast-2", "Asia Pacific (Seoul)"),
+    ("ap-northeast-3", "Asia Pacific (Osaka)"),
+    ("ap-south-1", "Asia Pacific (Mumbai)"),
+    ("ap-south-2", "Asia Pacific (Hyderabad)"),
+    ("ap-southeast-1", "Asia Pacific (Singapore)"),
+    ("ap-southeast-2", "Asia Pacific (Sydney)"),
+    ("ap-southeast-3", "Asia Pacific (Jakarta)"),
+    ("ap-southeast-4", "Asia Pacific (Melbourne)"),
+    ("ap-southeast-5", "Asia Pacific (Malaysia)"),
+    ("ap-southeast-6", "Asia Pacific (New Zealand)"),
+    ("ap-southeast-7", "Asia Pacific (Thailand)"),
+    ("ca-central-1", "Canada (Central)"),
+    ("ca-west-1", "Canada West (Calgary)"),
+    ("eu-central-1", "Europe (Frankfurt)"),
+    ("eu-central-2", "Europe (Zurich)"),
+    ("eu-north-1", "Europe (Stockholm)"),
+    ("eu-south-1", "Europe (Milan)"),
+    ("eu-south-2", "Europe (Spain)"),
+    ("eu-west-1", "Europe (Ireland)"),
+    ("eu-west-2", "Europe (London)"),
+    ("eu-west-3", "Europe (Paris)"),
+    ("il-central-1", "Israel (Tel Aviv)"),
+    ("me-central-1", "Middle East (UAE)"),
+    ("me-south-1", "Middle East (Bahrain)"),
+    ("me-west-1", "Middle East (Saudi Arabia)"),
+    ("mx-central-1", "Mexico (Central)"),
+    ("sa-east-1", "South America (Sao Paulo)"),
+    ("sa-west-1", "South America (Chile)"),
+    ("us-east-1", "US East (N. Virginia)"),
+    ("us-east-2", "US East (Ohio)"),
+    ("us-west-1", "US West (N. California)"),
+    ("us-west-2", "US West (Oregon)"),
+    ("cn-north-1", "China (Beijing)"),
+    ("cn-northwest-1", "China (Ningxia)"),
+    ("us-gov-east-1", "AWS GovCloud (US-East)"),
+    ("us-gov-west-1", "AWS GovCloud (US-West)"),
+];
+
+/// The index of `name` in [`REGIONS`].
+pub(crate) fn position(name: &str) -> Option<usize> {
+    REGIONS.iter().position(|(n, _)| *n == name)
+}
+
+/// Up to three region names closest to `name`, for "did you mean".
+pub(crate) fn closest(name: &str) -> Vec<&'static str> {
+    let lower = name.trim().to_lowercase();
+    let mut scored: Vec<(usize, &str)> = REGIONS
+        .iter()
+        .map(|(n, _)| (strsim::damerau_levenshtein(&lower, n), *n))
+        .filter(|&(d, _)| d <= 3)
+        .collect();
+    scored.sort_unstable();
+    scored.into_iter().take(3).map(|(_, n)| n).collect()
+}
+
+/// The region in an IAM Identity Center host that names one, as the AWS CLI reads it
+/// (`awscli/customizations/sso/resolve.py`, `_REGION_PATTERNS`): `ID.portal.REGION.app.aws`,
+/// `ID.REGION.portal.amazonaws.com` and `ID.REGION.portal.amazonaws.com.cn`. Only regions in [`REGIONS`].
+pub(crate) fn from_host(host: &str) -> Option<&'static str> {
+    let host = host.to_lowercase();
+    let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
+    let region = match labels.as_slice() {
+        [_, "portal", region, "app", "aws"]
+        | [_, region, "portal", "amazonaws", "com"]
+        | [_, region, "portal", "amazonaws", "com", "cn"] => *region,
+        _ => return None,
+    };
+    position(region).map(|i| REGIONS[i].0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_well_formed() {
+        let mut names: Vec<&str> = REGIONS.iter().map(|(n, _)| *n).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), REGIONS.len());
+        assert!(names.iter().all(|n| crate::cmd::use_::validate_region(n).is_ok()));
+        assert!(position("us-east-1").is_some() && position("us-gov-west-1").is_some());
+        assert!(position("cn-north-1").is_some() && position("aws-global").is_none());
+    }
+
+    #[test]
+    fn close_names_and_regions_in_hosts() {
+        assert_eq!(closest("us-east-7")[0], "us-east-1");
+        assert_eq!(closest("eu-wset-1")[0], "eu-west-1");
+        assert!(closest("mars-north-1").is_empty());
+        assert_eq!(from_host("ssoins-1234.portal.eu-west-2.app.aws"), Some("eu-west-2"));
+        assert_eq!(
+            from_host("ssoins-1.ap-south-1.portal.amazonaws.com"),
+            Some("ap-south-1")
+        );
+        assert_eq!(from_host("x.cn-north-1.portal.amazonaws.com.cn"), Some("cn-north-1"));
+        assert_eq!(from_host("d-0000000000.awsapps.com"), None);
+        assert_eq!(from_host("x.portal.nowhere-1.app.aws"), None);
+    }
+}
