@@ -137,14 +137,7 @@ pub(crate) fn fetch(env: &Env, target: &Target) -> anyhow::Result<Vec<Account>> 
 }
 
 fn portal_error(err: PortalError, env: &Env, target: &Target, hint: &str) -> anyhow::Error {
-    // Where the calls went, as the SDK resolves it (protocol.md §6.3): an override, else the regional endpoint.
-    let portal = env
-        .get("AWS_ENDPOINT_URL_SSO")
-        .or_else(|| env.get("AWS_ENDPOINT_URL"))
-        .map_or_else(
-            || format!("https://portal.sso.{}.amazonaws.com", target.region),
-            |u| u.trim_end_matches('/').to_owned(),
-        );
+    let portal = crate::sso::client::portal_base_url(env, &target.region);
     match err {
         // The token's time is not up, but the portal refused it: forget it (as `credentials` does), so that a plain
         // `awsso login` starts afresh instead of reusing it.

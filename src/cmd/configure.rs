@@ -692,14 +692,7 @@ fn pick_account_and_role(
 }
 
 fn portal_error(err: PortalError, env: &Env, target: &Target) -> anyhow::Error {
-    // Where the calls went, as the SDK resolves it (protocol.md §6.3).
-    let portal = env
-        .get("AWS_ENDPOINT_URL_SSO")
-        .or_else(|| env.get("AWS_ENDPOINT_URL"))
-        .map_or_else(
-            || format!("https://portal.sso.{}.amazonaws.com", target.region),
-            |u| u.trim_end_matches('/').to_owned(),
-        );
+    let portal = crate::sso::client::portal_base_url(env, &target.region);
     let what = format!(
         "could not list the accounts of {} from the SSO portal at {portal}",
         target.describe()

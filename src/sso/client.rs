@@ -41,6 +41,17 @@ pub(crate) fn oidc_base_url(env: &Env, sso_region: &str) -> String {
         )
 }
 
+/// Where portal calls go, as the SDK resolves it (protocol.md §6.3): the endpoint override if any, else the
+/// regional endpoint. For error messages.
+pub(crate) fn portal_base_url(env: &Env, sso_region: &str) -> String {
+    env.get("AWS_ENDPOINT_URL_SSO")
+        .or_else(|| env.get("AWS_ENDPOINT_URL"))
+        .map_or_else(
+            || format!("https://portal.sso.{sso_region}.amazonaws.com"),
+            |u| u.trim_end_matches('/').to_owned(),
+        )
+}
+
 /// A one-line description of an SDK error: the service's error name and message, or the transport failure.
 pub(crate) fn describe<E, R>(err: &aws_sdk_ssooidc::error::SdkError<E, R>) -> String
 where

@@ -3,10 +3,9 @@
 //! picker itself, driven in a real bash through tmux.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Output;
 
 use crate::interactive::{Tmux, posix_word};
-use crate::util::{AWSSO, Emulator, Sandbox, sha1_hex, stderr, stdout};
+use crate::util::{AWSSO, Emulator, Sandbox, assert_clean_failure, sha1_hex, stderr, stdout};
 
 const CONFIG: &str = "\
 [sso-session corp]
@@ -70,19 +69,6 @@ fn accounts_json(sb: &Sandbox) -> Vec<(String, String, String, Vec<String>)> {
             (s("account_id"), s("account_name"), s("role_name"), profiles)
         })
         .collect()
-}
-
-/// A failure: the exit code, nothing on stdout, exactly one line on stderr that says `needle`.
-fn assert_clean_failure(out: &Output, code: i32, needle: &str) -> String {
-    assert_eq!(out.status.code(), Some(code), "stderr: {}", stderr(out));
-    assert!(out.stdout.is_empty(), "stdout must stay empty: {}", stdout(out));
-    let err = stderr(out);
-    assert_eq!(err.lines().count(), 1, "one line: {err:?}");
-    assert!(
-        err.starts_with("awsso: ") && err.contains(needle),
-        "`{needle}` in {err:?}"
-    );
-    err
 }
 
 /// The remembered-names file of session `corp`.

@@ -1,7 +1,7 @@
 //! The command-line contract (../shared/docs/cli.md): exit codes, the stdout/stderr split, and what each offline
 //! command prints, run against the real binary in a sandboxed HOME.
 
-use crate::util::{Sandbox, sha1_hex, stderr, stdout};
+use crate::util::{Sandbox, assert_clean_failure, sha1_hex, stderr, stdout};
 
 const CONFIG: &str = "\
 [default]
@@ -30,20 +30,6 @@ sso_region = us-east-1
 sso_registration_scopes = sso:account:access
 ";
 
-/// A failed command: the exit code, nothing on stdout, and one line on stderr that starts with `awsso:`.
-fn assert_clean_failure(out: &std::process::Output, code: i32) -> String {
-    assert_eq!(out.status.code(), Some(code), "stderr: {}", stderr(out));
-    assert!(
-        out.stdout.is_empty(),
-        "stdout must stay empty on failure: {:?}",
-        stdout(out)
-    );
-    let err = stderr(out);
-    assert_eq!(err.lines().count(), 1, "one line of error: {err:?}");
-    assert!(err.starts_with("awsso: "), "{err:?}");
-    err
-}
-
 #[test]
 fn use_prints_profile_exports_quietly_with_a_valid_token() {
     let sb = Sandbox::with_config(CONFIG);
@@ -63,15 +49,15 @@ fn use_prints_profile_exports_quietly_with_a_valid_token() {
 fn use_without_a_usable_token_and_no_terminal_exits_3() {
     // Missing, expired legacy, and refreshable-but-unreachable all need a login, which only a terminal allows.
     let sb = Sandbox::with_config(CONFIG);
-    let err = assert_clean_failure(&sb.run(&["use", "dev-account-admin"]), 3);
+    let err = assert_clean_failure(&sb.run(&["use", "dev-account-admin"]), 3, "");
     assert_eq!(
         err,
         "awsso: the SSO session for sso-session `corp` needs a login; run `awsso login --sso-session corp`\n"
     );
     sb.write_token("https://d-1111111111.awsapps.com/start", -60, false);
-    let err = assert_clean_failure(&sb.run(&["use", "legacy", "--shell", "zsh"]), 3);
+    let err = assert_clean_failure(&sb.run(&["use", "legacy", "--shell", "zsh"]), 3, "");
     assert!(err.ends_with("run `awsso login --profile legacy`\n"), "{err}");
-    let err = assert_clean_failure(&sb.run(&["use", "dev-account-admin", "--no-login"]), 3);
+    let err = assert_clean_failure(&sb.run(&["use", "dev-account-admin", "--no-login"]), 3, "");
     assert!(err.contains("needs a login"), "{err}");
 }
 
@@ -87,22 +73,22 @@ fn use_with_region_sets_both_region_variables() {
 #[test]
 fn use_unknown_profile_is_a_usage_error_with_suggestions() {
     let sb = Sandbox::with_config(CONFIG);
-    let err = assert_clean_failure(&sb.run(&["use", "dev-acount-admin"]), 2);
+    let err = assert_clean_failure(&sb.run(&["use", "dev-acount-admin"]), 2, "");
     // The closest name comes first.
     assert!(
         err.starts_with("awsso: unknown profile `dev-acount-admin`: did you mean `dev-account-admin`"),
         "{err}"
     );
-    let err = assert_clean_failure(&sb.run(&["use", "zzzzzzzz"]), 2);
+    let err = assert_clean_failure(&sb.run(&["use", "zzzzzzzz"]), 2, "");
     assert!(err.contains("run `awsso list`"), "{err}");
-    let err = assert_clean_failure(&Sandbox::new().run(&["use", "x"]), 2);
+    let err = assert_clean_failure(&Sandbox::new().run(&["use", "x"]), 2, "");
     assert!(err.contains("no profiles are configured"), "{err}");
 }
 
 #[test]
 fn use_rejects_a_bad_region_and_a_bad_shell() {
     let sb = Sandbox::with_config(CONFIG);
-    let err = assert_clean_failure(&sb.run(&["use", "default", "--region", "us east 1"]), 2);
+    let err = assert_clean_failure(&sb.run(&["use", "default", "--region", "us east 1"]), 2, "");
     assert!(err.contains("not an AWS region name"), "{err}");
     let out = sb.run(&["use", "default", "--shell", "tcsh"]);
     assert_eq!(out.status.code(), Some(2));
@@ -127,7 +113,7 @@ fn malformed_config_names_file_and_line_and_changes_nothing() {
     let sb = Sandbox::with_config(broken);
     let config = sb.path(".aws/config");
     for args in [&["use", "a"][..], &["list"], &["list", "--json"]] {
-        let err = assert_clean_failure(&sb.run(args), 1);
+        let err = assert_clean_failure(&sb.run(args), 1, "");
         assert_eq!(
             err,
             format!("awsso: {}: line 3: expected `key = value`\n", config.display())
@@ -285,7 +271,7 @@ fn secrets_from_the_cache_never_reach_output() {
 
 #[test]
 fn init_rejects_a_bad_function_name() {
-    let err = assert_clean_failure(&Sandbox::new().run(&["init", "bash", "--cmd", "a;b"]), 2);
+    let err = assert_clean_failure(&Sandbox::new().run(&["init", "bash", "--cmd", "a;b"]), 2, "");
     assert!(err.contains("cannot be a function name"), "{err}");
 }
 

@@ -4,7 +4,7 @@
 
 use std::process::{Command, Output, Stdio};
 
-use crate::util::{Emulator, Sandbox, python, require, sha1_hex, stderr, stdout};
+use crate::util::{Emulator, Sandbox, assert_clean_failure, python, require, sha1_hex, stderr, stdout};
 
 const CONFIG: &str = "\
 [sso-session corp]
@@ -40,17 +40,6 @@ fn sandbox(emu: &Emulator) -> Sandbox {
     let out = sb.run(&["login", "--sso-session", "corp", "--use-device-code", "--no-browser"]);
     assert!(out.status.success(), "{}", stderr(&out));
     sb
-}
-
-fn assert_clean_failure(out: &Output, code: i32, needle: &str) {
-    assert_eq!(out.status.code(), Some(code), "stderr: {}", stderr(out));
-    assert!(out.stdout.is_empty(), "stdout: {}", stdout(out));
-    let err = stderr(out);
-    assert_eq!(err.lines().count(), 1, "one line: {err}");
-    assert!(
-        err.starts_with("awsso: ") && err.contains(needle),
-        "expected `{needle}` in: {err}"
-    );
 }
 
 fn process_doc(out: &Output) -> serde_json::Value {

@@ -2,9 +2,9 @@
 //! nothing when the portal dies halfway, ownership (`--prune` touches only what awsso wrote), `--dry-run`, and the
 //! result read back by botocore and boto3.
 
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
-use crate::util::{Emulator, Sandbox, python, stderr, stdout};
+use crate::util::{Emulator, Sandbox, assert_clean_failure, python, stderr, stdout};
 
 const CONFIG: &str = "\
 # My AWS config. Hand-edited; keep these comments.
@@ -50,16 +50,6 @@ fn config(sb: &Sandbox) -> String {
 
 fn populated(text: &str) -> usize {
     text.matches("awsso_populated = true").count()
-}
-
-fn assert_clean_failure(out: &Output, code: i32, needle: &str) {
-    assert_eq!(out.status.code(), Some(code), "stderr: {}", stderr(out));
-    assert!(out.stdout.is_empty(), "stdout: {}", stdout(out));
-    let err = stderr(out);
-    assert!(
-        err.lines().count() == 1 && err.contains(needle),
-        "expected `{needle}` in one line: {err}"
-    );
 }
 
 #[test]

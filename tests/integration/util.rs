@@ -200,3 +200,21 @@ pub(crate) fn python() -> PathBuf {
     );
     venv
 }
+
+/// A failed command as the contract wants it (cli.md principles 1–2): exit `code`, nothing on stdout, and one line
+/// on stderr that starts with `awsso: ` and contains `needle`. Returns that line.
+pub(crate) fn assert_clean_failure(out: &Output, code: i32, needle: &str) -> String {
+    assert_eq!(out.status.code(), Some(code), "stderr: {}", stderr(out));
+    assert!(
+        out.stdout.is_empty(),
+        "stdout must stay empty on failure: {:?}",
+        stdout(out)
+    );
+    let err = stderr(out);
+    assert_eq!(err.lines().count(), 1, "one line of error: {err:?}");
+    assert!(
+        err.starts_with("awsso: ") && err.contains(needle),
+        "`{needle}` in {err:?}"
+    );
+    err
+}
