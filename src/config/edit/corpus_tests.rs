@@ -795,3 +795,86 @@ fn rust_sdk_loads_the_edited_files() {
     }
     assert!(loaded >= 60, "the Rust SDK loaded only {loaded} files");
 }
+
+/// What `populate` writes (`append_sections`, thousands at once) is loaded by the Rust SDK and read by awsso's
+/// botocore-exact reader as the profiles it meant, in every corpus file the SDK loaded before.
+#[test]
+fn appended_sections_load_in_the_rust_sdk_and_read_back() {
+    #[allow(deprecated)]
+    use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let load = |path: &Path| {
+        #[allow(deprecated)]
+        let files = ProfileFiles::builder().with_file(ProfileFileKind::Config, path).build();
+        #[allow(clippy::default_trait_access)]
+        let (fs, env) = (Default::default(), Default::default());
+        runtime.block_on(aws_config::profile::load(&fs, &env, &files, None))
+    };
+    let keys = |account: &'static str| {
+        vec![
+            ("sso_session", "corp"),
+            ("sso_account_id", account),
+            ("sso_role_name", "Admin"),
+            ("region", "eu-west-1"),
+            ("awsso_populated", "true"),
+        ]
+    };
+    let mut loaded = 0;
+    for (i, (name, original)) in corpus().iter().enumerate() {
+        let before = tmp.path().join(format!("{i}.orig"));
+        std::fs::write(&before, original).unwrap();
+        if load(&before).is_err() || ini::parse(original).is_err() {
+            continue;
+        }
+        let mut doc = Document::parse(original);
+        if doc
+            .sections()
+            .iter()
+            .any(|s| matches!(&s.section, SectionRef::Profile(p) if p.starts_with("pop-")))
+        {
+            continue;
+        }
+        let new = [
+            (
+                SectionRef::Profile("pop-111111111111-Admin".into()),
+                keys("111111111111"),
+            ),
+            (
+                SectionRef::Profile("pop-222222222222-Admin".into()),
+                keys("222222222222"),
+            ),
+        ];
+        doc.append_sections(&new).unwrap();
+        let text = doc.to_string();
+        assert!(
+            text.starts_with(original.as_str()),
+            "{name}: appending must keep every byte before it"
+        );
+        let after = tmp.path().join(format!("{i}.edited"));
+        std::fs::write(&after, &text).unwrap();
+        let set = load(&after).unwrap_or_else(|e| panic!("{name}: the Rust SDK no longer loads the file: {e}"));
+        let profile = set
+            .get_profile("pop-222222222222-Admin")
+            .unwrap_or_else(|| panic!("{name}: not loaded"));
+        assert_eq!(profile.get("sso_account_id"), Some("222222222222"), "{name}");
+        let ours = Config::build(ini::parse(&text).unwrap(), ini::parse("").unwrap());
+        let p = ours
+            .profile("pop-111111111111-Admin")
+            .unwrap_or_else(|| panic!("{name}: awsso does not see it"));
+        assert_eq!(
+            (p.sso_session_name(), p.account_id()),
+            (Some("corp"), Some("111111111111")),
+            "{name}"
+        );
+        // Appending a section that exists is refused, and nothing changes.
+        let before_refusal = doc.to_string();
+        assert!(
+            matches!(doc.append_sections(&new[..1]), Err(EditError::Exists(_))),
+            "{name}"
+        );
+        assert_eq!(doc.to_string(), before_refusal, "{name}");
+        loaded += 1;
+    }
+    assert!(loaded >= 40, "only {loaded} corpus files were checked");
+}
