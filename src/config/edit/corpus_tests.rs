@@ -754,23 +754,29 @@ fn botocore_reads_the_edited_files_as_expected() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Load `path` as a config file with the Rust SDK's own profile loader.
+fn sdk_load(
+    runtime: &tokio::runtime::Runtime,
+    path: &Path,
+) -> Result<aws_config::profile::ProfileSet, aws_config::profile::ProfileFileLoadError> {
+    // The non-deprecated names live in `aws-runtime`, which is not a direct dependency either.
+    #[allow(deprecated)]
+    use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+    #[allow(deprecated)]
+    let files = ProfileFiles::builder().with_file(ProfileFileKind::Config, path).build();
+    // `Fs` and `Env` cannot be named without depending on `aws-types`; their defaults are the real ones.
+    #[allow(clippy::default_trait_access)]
+    let (fs, env) = (Default::default(), Default::default());
+    runtime.block_on(aws_config::profile::load(&fs, &env, &files, None))
+}
+
 /// The Rust SDK (aws-config, protocol.md §9) loads every edited file it loaded before editing, and sees the new
 /// sections. `Fs` and `Env` come from `aws-types`, which is not a direct dependency: `Default` gives the real ones.
 #[test]
 fn rust_sdk_loads_the_edited_files() {
-    // The non-deprecated names live in `aws-runtime`, which is not a direct dependency either.
-    #[allow(deprecated)]
-    use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let load = |path: &Path| {
-        #[allow(deprecated)]
-        let files = ProfileFiles::builder().with_file(ProfileFileKind::Config, path).build();
-        // `Fs` and `Env` cannot be named without depending on `aws-types`; their defaults are the real ones.
-        #[allow(clippy::default_trait_access)]
-        let (fs, env) = (Default::default(), Default::default());
-        runtime.block_on(aws_config::profile::load(&fs, &env, &files, None))
-    };
+    let load = |path: &Path| sdk_load(&runtime, path);
     let mut loaded = 0;
     for (i, (name, original, edited, _)) in scripted().iter().enumerate() {
         let (before, after) = (
@@ -800,17 +806,9 @@ fn rust_sdk_loads_the_edited_files() {
 /// botocore-exact reader as the profiles it meant, in every corpus file the SDK loaded before.
 #[test]
 fn appended_sections_load_in_the_rust_sdk_and_read_back() {
-    #[allow(deprecated)]
-    use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let load = |path: &Path| {
-        #[allow(deprecated)]
-        let files = ProfileFiles::builder().with_file(ProfileFileKind::Config, path).build();
-        #[allow(clippy::default_trait_access)]
-        let (fs, env) = (Default::default(), Default::default());
-        runtime.block_on(aws_config::profile::load(&fs, &env, &files, None))
-    };
+    let load = |path: &Path| sdk_load(&runtime, path);
     let keys = |account: &'static str| {
         vec![
             ("sso_session", "corp"),
