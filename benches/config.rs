@@ -14,6 +14,10 @@
 mod config;
 #[path = "../src/env.rs"]
 mod env;
+#[path = "../src/error.rs"]
+mod error;
+#[path = "../src/paths.rs"]
+mod paths;
 #[path = "../src/private_fs.rs"]
 mod private_fs;
 

@@ -5,7 +5,7 @@
 use clap::{Args, Parser, Subcommand};
 use clap_complete::engine::ArgValueCompleter;
 
-use crate::cmd::completions::{complete_profiles, complete_sessions};
+use crate::complete::{complete_profiles, complete_sessions};
 use crate::shell::Shell;
 
 const ENV_HELP: &str = "\

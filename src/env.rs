@@ -61,9 +61,37 @@ impl Env {
     pub(crate) fn credentials_file(&self) -> Option<PathBuf> {
         self.path_or_home("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials")
     }
+}
 
-    /// `~/.aws/sso/cache`: neither botocore nor the Rust SDK lets a variable move it (protocol.md §1.1).
-    pub(crate) fn sso_cache_dir(&self) -> Option<PathBuf> {
-        self.home().map(|h| h.join(".aws/sso/cache"))
+/// How long `login` waits for the browser: `AWSSO_LOGIN_TIMEOUT` seconds, 600 by default. A value that is not a
+/// whole number from 1 to 86400 is a usage error naming the variable (cli.md "Environment"), never the default.
+pub(crate) fn login_timeout(env: &Env) -> Result<std::time::Duration, crate::error::Error> {
+    const NAME: &str = "AWSSO_LOGIN_TIMEOUT";
+    match env.get(NAME) {
+        None => Ok(std::time::Duration::from_mins(10)),
+        Some(raw) => match raw.trim().parse::<u64>() {
+            Ok(secs @ 1..=86_400) => Ok(std::time::Duration::from_secs(secs)),
+            _ => Err(crate::error::Error::Usage(format!(
+                "{NAME}={raw} is not a number of seconds from 1 to 86400; fix or unset it"
+            ))),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (issue 8, defect 4): a malformed value used to become 600 without a word.
+    #[test]
+    fn login_timeout_is_validated() {
+        let with = |v: &str| login_timeout(&Env::from_pairs([("AWSSO_LOGIN_TIMEOUT", v)]));
+        assert_eq!(with("30").unwrap().as_secs(), 30);
+        assert_eq!(login_timeout(&Env::default()).unwrap().as_secs(), 600);
+        for bad in ["abc", "0", "-5", "1.5", "18446744073709551615", "86401"] {
+            let err = with(bad).unwrap_err();
+            assert!(err.to_string().contains("AWSSO_LOGIN_TIMEOUT"), "{bad}: {err}");
+            assert_eq!(err.exit_code(), 2);
+        }
     }
 }

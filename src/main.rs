@@ -1,15 +1,24 @@
 //! awsso: AWS IAM Identity Center (SSO) made easy in the shell. `main` parses, runs, and maps errors to exit codes.
 
+mod browser;
 mod cli;
+mod clock;
 mod cmd;
+mod complete;
 mod config;
 mod env;
 mod error;
-mod picker;
+mod exports;
+mod locks;
+mod paths;
 mod private_fs;
 mod prompt;
+mod pyjson;
+mod report;
+mod secret;
 mod shell;
 mod sso;
+mod ui;
 
 use std::process::ExitCode;
 
@@ -29,14 +38,15 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
+    report::set_sink(ui::render);
     let env = env::Env::from_process();
     match cmd::run(cli.command, &env) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => report(&err),
+        Err(err) => exit_code(&err),
     }
 }
 
-fn report(err: &anyhow::Error) -> ExitCode {
+fn exit_code(err: &anyhow::Error) -> ExitCode {
     // A closed pipe (`awsso list | head`) is the reader's choice, not a failure.
     if err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>()
@@ -45,7 +55,7 @@ fn report(err: &anyhow::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if !matches!(err.downcast_ref::<error::Error>(), Some(error::Error::Exit(_))) {
-        eprintln!("awsso: {err:#}");
+        ui::error(err);
     }
     ExitCode::from(err.downcast_ref::<error::Error>().map_or(1, error::Error::exit_code))
 }

@@ -5,8 +5,9 @@
 
 use time::OffsetDateTime;
 
+use crate::clock::{cli_timestamp, parse_timestamp, ttl_text};
 use crate::env::Env;
-use crate::sso::cache::{self, TokenState};
+use crate::sso::token::{self, TokenState};
 
 pub(crate) const DEFAULT_FORMAT: &str = "{profile}[ {account}/{role}][ {ttl}]";
 
@@ -56,11 +57,11 @@ pub(crate) fn identity(env: &Env, now: OffsetDateTime) -> Option<Identity> {
         ..Identity::default()
     };
     let expires_at = if creds_profile.is_some() {
-        let exp = env.get("AWS_CREDENTIAL_EXPIRATION").and_then(cache::parse_timestamp);
+        let exp = env.get("AWS_CREDENTIAL_EXPIRATION").and_then(parse_timestamp);
         id.ttl = exp.map(|e| ttl_text((e - now).whole_seconds())).unwrap_or_default();
         exp
     } else if let Some(key) = profile.and_then(|p| p.token_key.as_deref()) {
-        let token = env.sso_cache_dir().and_then(|dir| cache::load_token(&dir, key));
+        let token = token::peek(env, key);
         id.ttl = match token.as_ref().map(|t| t.state(now)) {
             Some(TokenState::Valid(left)) => ttl_text(left),
             Some(TokenState::Refreshable) => "↻".to_owned(),
@@ -71,7 +72,7 @@ pub(crate) fn identity(env: &Env, now: OffsetDateTime) -> Option<Identity> {
     } else {
         None
     };
-    id.expires = expires_at.map(rfc3339).unwrap_or_default();
+    id.expires = expires_at.map(cli_timestamp).unwrap_or_default();
     id.seconds_left = expires_at.map(|e| (e - now).whole_seconds());
     id.raw_credentials = creds_profile.is_some();
     // The environment's region beats the profile's, as in the AWS CLI v2.
@@ -88,27 +89,6 @@ pub(crate) fn fill_account_name(id: &mut Identity, env: &Env) {
     }
     if let Some(name) = crate::sso::names::lookup(env, &id.cache_key, &id.account) {
         id.account_name = name;
-    }
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    ))
-    .unwrap_or_default()
-}
-
-/// `2d3h`, `7h12m`, `12m`, `<1m`, or `expired`.
-pub(crate) fn ttl_text(seconds: i64) -> String {
-    if seconds <= 0 {
-        return "expired".to_owned();
-    }
-    let (d, h, m) = (seconds / 86_400, seconds % 86_400 / 3600, seconds % 3600 / 60);
-    match (d, h, m) {
-        (0, 0, 0) => "<1m".to_owned(),
-        (0, 0, m) => format!("{m}m"),
-        (0, h, m) => format!("{h}h{m}m"),
-        (d, h, _) => format!("{d}d{h}h"),
     }
 }
 
@@ -217,7 +197,7 @@ mod tests {
             "[profile dev]\nsso_session = corp\nsso_account_id = 123456789011\nsso_role_name = DevAccess\n",
         )
         .unwrap();
-        let target = crate::sso::login::Target {
+        let target = crate::sso::target::Target {
             session: Some("corp".into()),
             start_url: "https://x.awsapps.com/start".into(),
             region: "us-east-1".into(),
@@ -231,15 +211,6 @@ mod tests {
         assert_eq!(render("{profile}[ ({account_name})]", &id), "dev");
         fill_account_name(&mut id, &env);
         assert_eq!(render("{profile}[ ({account_name})]", &id), "dev (Dev)");
-    }
-
-    #[test]
-    fn ttl_texts() {
-        assert_eq!(ttl_text(-5), "expired");
-        assert_eq!(ttl_text(30), "<1m");
-        assert_eq!(ttl_text(12 * 60 + 5), "12m");
-        assert_eq!(ttl_text(7 * 3600 + 12 * 60), "7h12m");
-        assert_eq!(ttl_text(2 * 86_400 + 3 * 3600), "2d3h");
     }
 
     #[test]
@@ -259,5 +230,21 @@ mod tests {
         ]);
         let id = identity(&env, datetime!(2026-11-26 00:00 UTC)).unwrap();
         assert_eq!((id.profile.as_str(), id.ttl.as_str()), ("dev", "1h30m"));
+    }
+
+    /// Regression (issue 8, defect 1): an expiration with an offset was shown with its local digits and a `Z`,
+    /// two hours off for `+02:00`.
+    #[test]
+    fn an_offset_expiration_is_shown_in_utc() {
+        let env = Env::from_pairs([
+            ("HOME", "/nonexistent"),
+            ("AWSSO_PROFILE", "dev"),
+            ("AWS_ACCESS_KEY_ID", "ASIA"),
+            ("AWS_CREDENTIAL_EXPIRATION", "2026-12-02T23:00:00+02:00"),
+        ]);
+        let id = identity(&env, datetime!(2026-12-02 20:00 UTC)).unwrap();
+        assert_eq!(id.expires, "2026-12-02T21:00:00Z");
+        assert_eq!(id.ttl, "1h0m");
+        assert_eq!(render("{expires}", &id), "2026-12-02T21:00:00Z");
     }
 }

@@ -2,19 +2,14 @@
 //! with the configured profile that points at each; the account names are remembered for offline use
 //! (`sso::names`).
 
-use std::collections::BTreeMap;
-use std::io::IsTerminal as _;
-
-use anyhow::anyhow;
-
 use crate::cli::AccountsArgs;
-use crate::cmd::print_once;
+use crate::cmd::login_if_terminal;
 use crate::config::{Config, Files, Kind};
 use crate::env::Env;
-use crate::error::Error;
-use crate::sso::accounts::{self, Account, PortalError, Progress};
-use crate::sso::login::{self, Interaction, Options, Target};
-use crate::sso::{client, names, target};
+use crate::sso::accounts::Account;
+use crate::sso::listing;
+use crate::sso::target::{self, Target};
+use crate::ui::{self, print_once};
 
 #[derive(serde::Serialize)]
 struct Row<'a> {
@@ -32,7 +27,9 @@ impl AccountsArgs {
         let files = Files::load(env)?;
         let config = files.parse()?;
         let target = target::resolve(env, &config, self.sso_session.as_deref(), None)?;
-        let accounts = fetch(env, &target)?;
+        let bar = ui::progress::ListingBar::new();
+        let accounts = listing::reachable(env, &target, login_if_terminal(), false, &|p| bar.update(p))?;
+        drop(bar);
         let rows = rows(&config, &target, &accounts);
         if self.json {
             let mut text = serde_json::to_string_pretty(&rows)?;
@@ -40,7 +37,7 @@ impl AccountsArgs {
             return print_once(&text);
         }
         if rows.is_empty() {
-            eprintln!("awsso: {} can reach no accounts", target.describe());
+            ui::note(&format!("{} can reach no accounts", target.describe()));
             return Ok(());
         }
         let cells: Vec<[String; 4]> = rows
@@ -58,10 +55,7 @@ impl AccountsArgs {
                 ]
             })
             .collect();
-        print_once(&crate::cmd::table(
-            ["ACCOUNT ID", "ACCOUNT NAME", "ROLE", "PROFILE"],
-            &cells,
-        ))
+        print_once(&ui::table(["ACCOUNT ID", "ACCOUNT NAME", "ROLE", "PROFILE"], &cells))
     }
 }
 
@@ -94,85 +88,4 @@ fn rows<'a>(config: &'a Config<'_>, target: &Target, accounts: &'a [Account]) ->
         rows.extend(a.roles.iter().map(|r| row(Some(r.as_str()))));
     }
     rows
-}
-
-/// Everything `target` can reach, from the portal: a token (refreshed, or logged in for on a terminal, as `use`
-/// does), every account and its roles with a progress bar on stderr, and the names remembered for offline use.
-/// Shared by `accounts` and `populate`; any failure is an error, never a partial list.
-pub(crate) fn fetch(env: &Env, target: &Target) -> anyhow::Result<Vec<Account>> {
-    let hint = target::login_command(target, None);
-    // As `use` does: log in first only where someone can answer the browser or the device code.
-    let interaction = if std::io::stderr().is_terminal() {
-        Interaction::Allowed(Options::default())
-    } else {
-        Interaction::Forbidden
-    };
-    let token = login::ensure_token(env, target, interaction, &hint)?;
-
-    let bar = progress_bar();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let listed = runtime.block_on(async {
-        let sdk = client::sdk_config(&target.region).await;
-        let on_progress = |p: Progress| match p {
-            Progress::Accounts(n) => bar.set_length(n as u64),
-            Progress::RolesOf => bar.inc(1),
-        };
-        let bucket = accounts::Bucket::from_env(env);
-        accounts::list(
-            &client::portal(&sdk),
-            token.access_token.expose(),
-            &bucket,
-            &on_progress,
-        )
-        .await
-    });
-    bar.finish_and_clear();
-    let accounts = listed.map_err(|e| portal_error(e, env, target, &hint))?;
-
-    let map: BTreeMap<String, String> = accounts.iter().map(|a| (a.id.clone(), a.name.clone())).collect();
-    if let Err(e) = names::save(env, target, map) {
-        eprintln!("awsso: warning: {e:#}");
-    }
-    Ok(accounts)
-}
-
-fn portal_error(err: PortalError, env: &Env, target: &Target, hint: &str) -> anyhow::Error {
-    let portal = crate::sso::client::portal_base_url(env, &target.region);
-    match err {
-        // The token's time is not up, but the portal refused it: forget it (as `credentials` does), so that a plain
-        // `awsso login` starts afresh instead of reusing it.
-        PortalError::Unauthorized => {
-            if let Err(e) = crate::sso::login::forget_token(env, target) {
-                return e;
-            }
-            Error::LoginRequired(format!(
-                "the SSO portal refused the token of {} (signed out or revoked elsewhere); run `{hint}`",
-                target.describe()
-            ))
-            .into()
-        }
-        PortalError::Throttled => anyhow!(
-            "the SSO portal at {portal} kept answering 429 TooManyRequestsException through every retry; wait a \
-             minute and run `awsso accounts` again"
-        ),
-        PortalError::Unreachable(why) => anyhow!(
-            "could not list the accounts of {}: no answer from the SSO portal at {portal} ({why}); check the network \
-             and try again",
-            target.describe()
-        ),
-        PortalError::Other(why) => anyhow!(
-            "could not list the accounts of {} from the SSO portal at {portal}: {why}",
-            target.describe()
-        ),
-    }
-}
-
-/// A progress bar on stderr while the roles come in, drawn only when stderr is a terminal.
-fn progress_bar() -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("listing roles {pos}/{len} accounts")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar
 }

@@ -15,11 +15,9 @@
 //! flag. On a terminal, each value not given as a flag is asked for, with the file's value as the default.
 
 mod ask;
-mod regions;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
 use std::path::Path;
 
@@ -28,15 +26,17 @@ use anyhow::{Context as _, anyhow};
 use crate::cli::{ConfigureArgs, ConfigureCommand, LoginFlags, SessionFlags};
 use crate::config::edit::{self, Document, EditError, SectionRef};
 use crate::config::ini;
+use crate::config::regions;
 use crate::env::Env;
 use crate::error::Error;
-use crate::sso::accounts::{self, Account, PortalError, Progress};
-use crate::sso::login::{self, Interaction, Target};
-use crate::sso::store::parse_scopes;
-use crate::sso::{client, names};
+use crate::sso::accounts::Account;
+use crate::sso::login::Interaction;
+use crate::sso::target::{Target, parse_scopes};
+use crate::sso::{listing, token};
+use crate::ui;
 
+use crate::config::regions::REGIONS;
 use ask::Asker;
-use regions::REGIONS;
 
 /// What `aws configure sso` registers when asked nothing else.
 const DEFAULT_SCOPES: &str = "sso:account:access";
@@ -149,47 +149,41 @@ fn check_start_url(url: &str) -> Result<String, String> {
     if !scheme.eq_ignore_ascii_case("https") {
         return Err(format!("the start URL must use https, {LIKE}"));
     }
+    // `url` normalizes away an empty authority (`https:///start` would become host `start`) and an empty port;
+    // both are typos to report, not to guess around.
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let (host, port) = authority.rsplit_once(':').unwrap_or((authority, ""));
-    let host_ok = !host.is_empty()
-        && !host.starts_with(['.', '-'])
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-    let port_ok = authority.len() == host.len() || (!port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
-    if !host_ok || !port_ok || url.contains(char::is_whitespace) {
+    let parsed = url::Url::parse(url).ok().filter(|u| {
+        !authority.is_empty()
+            && !authority.ends_with(':')
+            && u.username().is_empty()
+            && u.password().is_none()
+            && matches!(u.host(), Some(url::Host::Domain(_)))
+    });
+    if parsed.is_none() || url.contains(char::is_whitespace) {
         return Err(format!("`{url}` has no valid host; give the start URL {LIKE}"));
     }
     Ok(url.to_owned())
 }
 
-/// The host of a start URL that passed `check_start_url`.
-fn host_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+/// The host of a start URL that passed `check_start_url`, lowercase.
+fn host_of(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// Whether the AWS CLI takes the start URL's host as IAM Identity Center's own, without following a redirect
 /// (protocol.md §4, "Start URL checks").
 fn aws_owned(url: &str) -> bool {
-    let host = host_of(url).to_ascii_lowercase();
+    let host = host_of(url);
     let host = host.trim_end_matches('.');
     ["identitycenter.amazonaws.com", "identitycenter.amazonaws.com.cn"].contains(&host)
         || AWS_OWNED_SUFFIXES.iter().any(|s| host.ends_with(s) || host == &s[1..])
 }
 
 fn check_region(region: &str) -> Result<String, String> {
-    let region = region.trim();
-    if regions::position(region).is_some() {
-        return Ok(region.to_owned());
-    }
-    let close: Vec<String> = regions::closest(region).iter().map(|n| format!("`{n}`")).collect();
-    Err(if close.is_empty() {
-        format!("`{region}` is not an AWS region; use one like `us-east-1`")
-    } else {
-        format!("`{region}` is not an AWS region; did you mean {}?", close.join(", "))
-    })
+    regions::check_known(region)
 }
 
 fn check_account_id(id: &str) -> Result<String, String> {
@@ -353,7 +347,7 @@ fn from_flags(doc: &Document, given: &Given, with_profile: bool) -> Result<(Sess
         .sso_region
         .clone()
         .or_else(|| defaults.as_ref()?.sso_region.clone())
-        .or_else(|| regions::from_host(host_of(start_url.as_deref()?)).map(str::to_owned));
+        .or_else(|| regions::from_host(&host_of(start_url.as_deref()?)).map(str::to_owned));
     for (flag, value) in [
         ("--sso-session", session_name.is_some()),
         ("--start-url", start_url.is_some()),
@@ -482,7 +476,7 @@ fn wizard(
         let default = defaults
             .sso_region
             .clone()
-            .or_else(|| regions::from_host(host_of(&start_url)).map(str::to_owned))
+            .or_else(|| regions::from_host(&host_of(&start_url)).map(str::to_owned))
             .unwrap_or_else(|| DEFAULT_REGION.to_owned());
         choose_region(&ask, "SSO region", &default)
     })?;
@@ -506,7 +500,7 @@ fn wizard(
         if let (Some(account), Some(role), Some(_)) = (&given.account_id, &given.role_name, &given.profile) {
             ((account.clone(), role.clone(), None), false)
         } else {
-            let accounts = login_and_list(env, &ask, &session, defaults.scopes.as_ref(), login_flags)?;
+            let accounts = login_and_list(env, &session, defaults.scopes.as_ref(), login_flags)?;
             let current = given
                 .profile
                 .as_ref()
@@ -516,7 +510,11 @@ fn wizard(
         };
     let (account_id, role_name, account_name) = picked;
     let name = or_ask(given.profile.as_ref(), || {
-        let default = profile_name_for(account_name.as_deref().unwrap_or(&account_id), &role_name);
+        let default = crate::config::naming::default_profile_name(
+            &account_id,
+            account_name.as_deref().unwrap_or(&account_id),
+            &role_name,
+        );
         ask.text("Profile name", Some(&default), |n| {
             check_name(&SectionRef::Profile(n.to_owned()))
         })
@@ -548,11 +546,11 @@ fn wizard(
 /// AWS-owned one; other tools use the URL as written (protocol.md §4).
 fn warn_if_not_aws_owned(url: &str) {
     if !aws_owned(url) {
-        eprintln!(
-            "awsso: warning: {} is not an IAM Identity Center host (*.awsapps.com, *.app.aws, ...); the AWS CLI \
-             accepts such a start URL only if it redirects to one",
+        ui::warn(&format!(
+            "{} is not an IAM Identity Center host (*.awsapps.com, *.app.aws, ...); the AWS CLI accepts such a \
+             start URL only if it redirects to one",
             host_of(url)
-        );
+        ));
     }
 }
 
@@ -560,7 +558,6 @@ fn warn_if_not_aws_owned(url: &str) {
 /// `awsso accounts` remembers them.
 fn login_and_list(
     env: &Env,
-    ask: &Asker,
     session: &Session,
     old_scopes: Option<&String>,
     login_flags: LoginFlags,
@@ -568,57 +565,17 @@ fn login_and_list(
     let target = session.target();
     // A token cached under this session name may be for another start URL, region or scopes (a session being
     // redefined): log in afresh then, as `aws configure sso` does for a new session.
-    let cached = login::read_token(env, &target)?;
-    let mut force = !(cached.is_some_and(|t| t.start_url == target.start_url && t.region == target.region)
+    let cached = token::read(env, &target)?;
+    let force = !(cached.is_some_and(|t| t.start_url == target.start_url && t.region == target.region)
         && old_scopes == session.scopes.as_ref());
-    let hint = crate::sso::target::login_command(&target, None);
-    let accounts = loop {
-        let token = login::ensure_token(env, &target, Interaction::Allowed(login_flags.options(force)), &hint)?;
-        match list_accounts(env, ask, &target, token.access_token.expose())? {
-            // Its time is not up, but the portal refused it (signed out or revoked elsewhere): forget it, as
-            // `awsso accounts` does, and log in once more.
-            Err(PortalError::Unauthorized) if !force => {
-                login::forget_token(env, &target)?;
-                eprintln!("awsso: the SSO portal refused the cached token (signed out elsewhere?); logging in again");
-                force = true;
-            }
-            listed => break listed.map_err(|e| portal_error(e, env, &target))?,
-        }
-    };
-    let names: BTreeMap<String, String> = accounts.iter().map(|a| (a.id.clone(), a.name.clone())).collect();
-    if let Err(e) = names::save(env, &target, names) {
-        eprintln!("awsso: warning: {e:#}");
-    }
-    Ok(accounts)
-}
-
-/// What the session can reach, listed with a progress bar; Ctrl-C cancels.
-fn list_accounts(
-    env: &Env,
-    ask: &Asker,
-    target: &Target,
-    token: &str,
-) -> anyhow::Result<Result<Vec<Account>, PortalError>> {
-    let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("listing roles {pos}/{len} accounts")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let listed = ask.runtime.block_on(async {
-        let sdk = client::sdk_config(&target.region).await;
-        let on_progress = |p: Progress| match p {
-            Progress::Accounts(n) => bar.set_length(n as u64),
-            Progress::RolesOf => bar.inc(1),
-        };
-        let portal = client::portal(&sdk);
-        let bucket = accounts::Bucket::from_env(env);
-        tokio::select! {
-            listed = accounts::list(&portal, token, &bucket, &on_progress) => Ok(listed),
-            _ = tokio::signal::ctrl_c() => Err(Error::Cancelled),
-        }
-    });
-    bar.finish_and_clear();
-    Ok(listed?)
+    let bar = ui::progress::ListingBar::new();
+    listing::reachable(
+        env,
+        &target,
+        Interaction::Allowed(login_flags.options(false)),
+        force,
+        &|p| bar.update(p),
+    )
 }
 
 /// Let the user pick an account and role among `accounts` (only those matching the flags given); `current` (the
@@ -667,7 +624,7 @@ fn pick_account_and_role(
             .into());
         }
         [only] => {
-            eprintln!("awsso: using {} ({}) as {}, the only choice", only.1, only.0, only.2);
+            ui::note(&format!("using {} ({}) as {}, the only choice", only.1, only.0, only.2));
             *only
         }
         _ => {
@@ -689,39 +646,6 @@ fn pick_account_and_role(
         }
     };
     Ok((chosen.0.to_owned(), chosen.2.to_owned(), Some(chosen.1.to_owned())))
-}
-
-fn portal_error(err: PortalError, env: &Env, target: &Target) -> anyhow::Error {
-    let portal = crate::sso::client::portal_base_url(env, &target.region);
-    let what = format!(
-        "could not list the accounts of {} from the SSO portal at {portal}",
-        target.describe()
-    );
-    match err {
-        PortalError::Unauthorized => anyhow!("{what}: it refused a token just issued; try again later"),
-        PortalError::Throttled => {
-            anyhow!("{what}: it kept answering 429 (throttled); wait a minute and try again")
-        }
-        PortalError::Unreachable(why) => anyhow!("{what}: no answer ({why}); check the network"),
-        PortalError::Other(why) => anyhow!("{what}: {why}"),
-    }
-}
-
-/// `{account_name}-{role_name}` as a profile name: runs of anything but letters, digits, `.`, `_` and `-` become
-/// one `-`, so the name needs no quoting in a shell or in the config file's header.
-pub(crate) fn profile_name_for(account_name: &str, role_name: &str) -> String {
-    let mut out = String::new();
-    for c in format!("{account_name}-{role_name}").chars() {
-        if c.is_alphanumeric() || matches!(c, '.' | '_') {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    while out.ends_with('-') {
-        out.pop();
-    }
-    out
 }
 
 // -------------------------------------------------------------------------------------------------------------------
@@ -826,7 +750,7 @@ fn write(
     let new_text = doc.to_string();
     let shown = path.display();
     if new_text == text {
-        eprintln!("awsso: {shown} already holds these settings; nothing to write");
+        ui::note(&format!("{shown} already holds these settings; nothing to write"));
     } else {
         ini::parse(&new_text).map_err(|e| anyhow!("{shown}: {e}; nothing was written"))?;
         edit::save(path, &new_text).with_context(|| format!("could not write {shown}"))?;
@@ -841,7 +765,7 @@ fn write(
                 done.push(format!("{word} {}", sections.join(" and ")));
             }
         }
-        eprintln!("awsso: {shown}: {}", done.join("; "));
+        ui::note(&format!("{shown}: {}", done.join("; ")));
     }
 
     let target = session.target();
@@ -851,16 +775,17 @@ fn write(
     let moved = [("sso_start_url", &session.start_url), ("sso_region", &session.region)]
         .iter()
         .any(|(key, value)| get(before, &old, key).is_some_and(|v| &v != *value));
-    if !logged_in && moved && login::token_file(env, &target).is_ok_and(|f| f.exists()) {
-        eprintln!("awsso: the session's start URL or region changed; run `{login} --force` to replace its token");
+    if !logged_in && moved && token::peek(env, target.cache_key()).is_some() {
+        ui::note(&format!(
+            "the session's start URL or region changed; run `{login} --force` to replace its token"
+        ));
     }
     match profile {
-        Some(p) => eprintln!(
-            "awsso: `awsso use {name}` makes it the active profile; `aws sts get-caller-identity --profile {name}` \
-             checks it",
+        Some(p) => ui::note(&format!(
+            "`awsso use {name}` makes it the active profile; `aws sts get-caller-identity --profile {name}` checks it",
             name = crate::shell::posix_quote(&p.name)
-        ),
-        None if !logged_in => eprintln!("awsso: `{login}` logs in to it"),
+        )),
+        None if !logged_in => ui::note(&format!("`{login}` logs in to it")),
         None => {}
     }
     Ok(())

@@ -6,10 +6,12 @@
 
 use crate::cli::CredentialProcessArgs;
 use crate::cli::LoginFlags;
-use crate::cmd::{interaction, print_once, unknown_profile};
+use crate::cmd::interaction;
 use crate::config::Files;
+use crate::config::hints::unknown_profile;
 use crate::env::Env;
 use crate::sso::creds::{self, Role};
+use crate::ui::print_once;
 
 impl CredentialProcessArgs {
     pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {

@@ -4,18 +4,18 @@
 //! caller's directly and no awsso process lingers holding secrets.
 
 use crate::cli::ExecArgs;
-use crate::cmd::use_::validate_region;
-use crate::cmd::{PROFILE_SHADOWS, creds_changes, interaction, unknown_profile};
-use crate::config::{Files, Kind};
+use crate::cmd::interaction;
+use crate::config::hints::unknown_profile;
+use crate::config::{Files, regions};
 use crate::env::Env;
-use crate::shell::EnvChanges;
+use crate::exports::{creds_changes, profile_changes};
 use crate::sso::creds::{self, Role};
-use crate::sso::{login, target};
+use crate::sso::login;
 
 impl ExecArgs {
     pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {
         if let Some(region) = &self.region {
-            validate_region(region)?;
+            regions::validate(region)?;
         }
         let files = Files::load(env)?;
         let config = files.parse()?;
@@ -24,20 +24,8 @@ impl ExecArgs {
             .ok_or_else(|| unknown_profile(&config, &self.profile))?;
         let interaction = interaction(false, self.login, false);
         let changes = if self.profile_env {
-            if profile.kind() != Kind::Other {
-                let target = target::for_profile(&config, &profile)?;
-                let hint = target::login_command(&target, Some(profile.name()));
-                login::ensure_token(env, &target, interaction, &hint)?;
-            }
-            let mut changes = EnvChanges {
-                set: vec![("AWS_PROFILE", profile.name().to_owned())],
-                unset: PROFILE_SHADOWS.to_vec(),
-            };
-            if let Some(region) = &self.region {
-                changes.set.push(("AWS_REGION", region.clone()));
-                changes.set.push(("AWS_DEFAULT_REGION", region.clone()));
-            }
-            changes
+            login::ensure_for_profile(env, &config, &profile, interaction)?;
+            profile_changes(profile.name(), self.region.as_deref())
         } else {
             let role = Role::of(&config, &profile)?;
             let creds = creds::credentials(env, &role, interaction)?;

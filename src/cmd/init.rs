@@ -4,10 +4,10 @@
 //! its own path), and the completion registration. `--no-prompt` cuts the block between the prompt markers.
 
 use crate::cli::InitArgs;
-use crate::cmd::completions::registration;
-use crate::cmd::print_once;
+use crate::complete::registration;
 use crate::error::Error;
 use crate::shell::Shell;
+use crate::ui::print_once;
 
 const BASH: &str = include_str!("../../shell/awsso.bash");
 const ZSH: &str = include_str!("../../shell/awsso.zsh");

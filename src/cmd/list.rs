@@ -1,10 +1,10 @@
 //! `awsso list [--json]`: every configured profile, from the config and credentials files.
 
 use crate::cli::ListArgs;
-use crate::cmd::print_once;
 use crate::config::{Files, Kind};
 use crate::env::Env;
 use crate::sso::names::Remembered;
+use crate::ui::{self, print_once};
 
 #[derive(serde::Serialize)]
 struct Row<'a> {
@@ -49,7 +49,7 @@ impl ListArgs {
                 .config_path
                 .as_ref()
                 .map_or_else(|| "~/.aws/config".to_owned(), |p| p.display().to_string());
-            eprintln!("awsso: no profiles in {path}");
+            ui::note(&format!("no profiles in {path}"));
             return Ok(());
         }
         print_once(&table(&rows))
@@ -71,7 +71,7 @@ fn table(rows: &[Row<'_>]) -> String {
             ]
         })
         .collect();
-    crate::cmd::table(
+    ui::table(
         [
             "PROFILE",
             "KIND",

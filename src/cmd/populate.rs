@@ -15,14 +15,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use anyhow::{Context as _, anyhow};
 
 use crate::cli::PopulateArgs;
-use crate::cmd::accounts::fetch;
-use crate::cmd::print_once;
-use crate::cmd::use_::validate_region;
+use crate::cmd::login_if_terminal;
 use crate::config::edit::{Document, SectionRef, save};
-use crate::config::{Files, ini};
+use crate::config::{Files, ini, naming, regions};
 use crate::env::Env;
 use crate::error::Error;
-use crate::sso::target;
+use crate::sso::{listing, target};
+use crate::ui::{self, print_once};
 
 pub(crate) const DEFAULT_TEMPLATE: &str = "{account_name}-{role_name}";
 /// The key that marks a profile as written by `awsso populate`.
@@ -34,7 +33,7 @@ impl PopulateArgs {
         let template = self.template.as_deref().unwrap_or(DEFAULT_TEMPLATE);
         check_template(template)?;
         if let Some(region) = &self.region {
-            validate_region(region)?;
+            regions::validate(region)?;
         }
         let files = Files::load(env)?;
         let config = files.parse()?;
@@ -52,7 +51,9 @@ impl PopulateArgs {
             .config_file()
             .ok_or_else(|| anyhow!("HOME is not set, so there is no ~/.aws/config"))?;
 
-        let accounts = fetch(env, &target)?;
+        let bar = ui::progress::ListingBar::new();
+        let accounts = listing::reachable(env, &target, login_if_terminal(), false, &|p| bar.update(p))?;
+        drop(bar);
 
         let before = files.config.clone();
         let mut doc = Document::parse(&before);
@@ -90,7 +91,7 @@ impl PopulateArgs {
                 ]
                 .into();
                 let name = unique(
-                    &sanitize(&render(template, &values), account, role),
+                    &naming::or_fallback(&render(template, &values), &account.id, role),
                     &session,
                     &mut taken,
                 );
@@ -141,7 +142,7 @@ impl PopulateArgs {
             }
         );
         if self.dry_run {
-            eprintln!("awsso: dry run, nothing written: {summary}");
+            ui::note(&format!("dry run, nothing written: {summary}"));
             let diff = similar::TextDiff::from_lines(&before, &after);
             let shown = path.display().to_string();
             let text = diff.unified_diff().context_radius(3).header(&shown, &shown).to_string();
@@ -150,11 +151,11 @@ impl PopulateArgs {
         if after != before {
             save(&path, &after).with_context(|| format!("could not write {}", path.display()))?;
         }
-        eprintln!(
-            "awsso: {} profiles for sso-session `{session}` in {}: {summary}",
+        ui::note(&format!(
+            "{} profiles for sso-session `{session}` in {}: {summary}",
             kept + new_sections.len(),
             path.display()
-        );
+        ));
         Ok(())
     }
 }
@@ -194,36 +195,10 @@ fn render(template: &str, values: &BTreeMap<&str, &str>) -> String {
     out
 }
 
-/// A profile name that every tool reads back the same: letters, digits and `-_.+@`; anything else (spaces,
-/// brackets, quotes, slashes) becomes `-`, runs of `-` collapse, and the ends are trimmed.
-fn sanitize(name: &str, account: &crate::sso::accounts::Account, role: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        let c = if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '+' | '@') {
-            c
-        } else {
-            '-'
-        };
-        if !(c == '-' && out.ends_with('-')) {
-            out.push(c);
-        }
-    }
-    let out = out.trim_matches('-');
-    if out.is_empty() {
-        format!("{}-{}", account.id, sanitize_plain(role))
-    } else {
-        out.to_owned()
-    }
-}
-
-fn sanitize_plain(s: &str) -> String {
-    s.chars().map(|c| if c.is_alphanumeric() { c } else { '-' }).collect()
-}
-
 /// `name`, else `name-SESSION`, else `name-2`, `name-3`…: unique across every profile and session.
 fn unique(name: &str, session: &str, taken: &mut HashSet<String>) -> String {
     let mut candidates = std::iter::once(name.to_owned())
-        .chain(std::iter::once(format!("{name}-{}", sanitize_plain(session))))
+        .chain(std::iter::once(format!("{name}-{}", naming::plain(session))))
         .chain((2..).map(|n| format!("{name}-{n}")));
     let chosen = candidates
         .find(|c| !taken.contains(c))
@@ -235,16 +210,6 @@ fn unique(name: &str, session: &str, taken: &mut HashSet<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sso::accounts::Account;
-
-    fn account() -> Account {
-        Account {
-            id: "111111111111".into(),
-            name: "Prod [EU] main".into(),
-            email: None,
-            roles: vec![],
-        }
-    }
 
     #[test]
     fn templates_are_checked_before_anything_runs() {
@@ -258,9 +223,8 @@ mod tests {
     #[test]
     fn names_are_sanitized_and_unique() {
         let values: BTreeMap<&str, &str> = [("account_name", "Prod [EU] main"), ("role_name", "Admin")].into();
-        let name = sanitize(&render(DEFAULT_TEMPLATE, &values), &account(), "Admin");
+        let name = naming::or_fallback(&render(DEFAULT_TEMPLATE, &values), "111111111111", "Admin");
         assert_eq!(name, "Prod-EU-main-Admin");
-        assert_eq!(sanitize("  [] ", &account(), "Read Only"), "111111111111-Read-Only");
         let mut taken: HashSet<String> = ["x".to_owned(), "x-corp".to_owned()].into();
         assert_eq!(unique("y", "corp", &mut taken), "y");
         assert_eq!(unique("y", "corp", &mut taken), "y-corp");

@@ -24,6 +24,6 @@ impl PromptArgs {
         }
         line.push('\n');
         // A closed pipe or a full disk is not worth a message in the middle of someone's prompt.
-        let _ = crate::cmd::print_once(&line);
+        let _ = crate::ui::print_once(&line);
     }
 }

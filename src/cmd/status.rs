@@ -1,14 +1,12 @@
 //! `awsso status [--json]`: every SSO session and the state of its cached token. Offline.
 
 use crate::cli::StatusArgs;
-use crate::cmd::print_once;
+use crate::clock::{cli_timestamp, now, ttl_text};
 use crate::config::Files;
 use crate::env::Env;
-use crate::prompt::ttl_text;
-use crate::sso::cache::{TokenState, token_state};
-use crate::sso::login::now;
-use crate::sso::store::cli_timestamp;
 use crate::sso::target;
+use crate::sso::token::{self, TokenState};
+use crate::ui::{self, print_once};
 
 #[derive(serde::Serialize)]
 struct Row {
@@ -25,14 +23,11 @@ impl StatusArgs {
     pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {
         let files = Files::load(env)?;
         let config = files.parse()?;
-        let dir = env.sso_cache_dir();
         let rows: Vec<Row> = target::all(&config)
             .into_iter()
             .map(|t| {
-                let info = dir
-                    .as_deref()
-                    .and_then(|d| crate::sso::cache::load_token(d, t.cache_key()));
-                let state = token_state(dir.as_deref(), t.cache_key(), now());
+                let info = token::peek(env, t.cache_key());
+                let state = info.as_ref().map_or(TokenState::Missing, |i| i.state(now()));
                 Row {
                     seconds_left: match state {
                         TokenState::Valid(s) => s,
@@ -52,7 +47,7 @@ impl StatusArgs {
             return print_once(&text);
         }
         if rows.is_empty() {
-            eprintln!("awsso: no SSO sessions are configured (see `aws configure sso-session`)");
+            ui::note("no SSO sessions are configured; run `awsso configure` to add one");
             return Ok(());
         }
         let cells: Vec<[String; 5]> = rows
@@ -67,9 +62,6 @@ impl StatusArgs {
                 [name, r.state.to_owned(), left, r.region.clone(), r.start_url.clone()]
             })
             .collect();
-        print_once(&crate::cmd::table(
-            ["SESSION", "STATE", "LEFT", "REGION", "START URL"],
-            &cells,
-        ))
+        print_once(&ui::table(["SESSION", "STATE", "LEFT", "REGION", "START URL"], &cells))
     }
 }

@@ -1,9 +1,11 @@
 //! `awsso unset`: print the unsets that undo any `awsso use`.
 
 use crate::cli::UnsetArgs;
-use crate::cmd::{PROFILE_SHADOWS, print_once, resolve_shell};
+use crate::cmd::resolve_shell;
 use crate::env::Env;
+use crate::exports::PROFILE_SHADOWS;
 use crate::shell::EnvChanges;
+use crate::ui::print_once;
 
 impl UnsetArgs {
     pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {

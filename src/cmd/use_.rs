@@ -1,23 +1,25 @@
 //! `awsso use [PROFILE]`: print the exports that make PROFILE the active identity in the calling shell (without
-//! PROFILE, on a terminal, the user picks one: `picker`).
+//! PROFILE, on a terminal, the user picks one: `ui::picker`).
 
 use std::io::IsTerminal as _;
 
 use crate::cli::UseArgs;
-use crate::cmd::{PROFILE_SHADOWS, creds_changes, interaction, print_once, resolve_shell, unknown_profile};
+use crate::cmd::{interaction, resolve_shell};
 use crate::config::facts::{self, Facts};
-use crate::config::{Files, Kind};
+use crate::config::hints::unknown_profile;
+use crate::config::{Files, Kind, regions};
 use crate::env::Env;
-use crate::error::Error;
-use crate::shell::EnvChanges;
+use crate::exports::{creds_changes, profile_changes};
+use crate::shell::posix_quote;
 use crate::sso::creds::{self, Role};
-use crate::sso::{login, target};
+use crate::sso::login;
+use crate::ui::{self, print_once};
 
 impl UseArgs {
     pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {
         let shell = resolve_shell(self.shell, env);
         if let Some(region) = &self.region {
-            validate_region(region)?;
+            regions::validate(region)?;
         }
         // Profile mode with a token good for a while yet needs nothing the remembered facts do not hold: no parse of
         // a large config (`config::facts`). Anything else takes the full path below.
@@ -26,95 +28,55 @@ impl UseArgs {
             && let Some(facts) = facts::of(env, name)
             && token_fresh(env, &facts)
         {
+            eval_hint(name);
             return print_once(&shell.render(&profile_changes(name, self.region.as_deref())));
         }
         let files = Files::load(env)?;
         let config = files.parse()?;
         let name = match &self.profile {
             Some(name) => name.clone(),
-            None => crate::picker::choose_profile(env, &config)?,
+            None => ui::picker::choose_profile(env, &config)?,
         };
         let profile = config.profile(&name).ok_or_else(|| unknown_profile(&config, &name))?;
         let interaction = interaction(self.no_login, self.login, false);
 
         let changes = if self.creds {
-            let role = Role::of(&config, &profile)?;
-            let creds = creds::credentials(env, &role, interaction)?;
             if std::io::stdout().is_terminal() {
-                // Secrets on a screen end up in scrollback and screen shares: print them only into a pipe.
-                eprintln!(
-                    "awsso: not printing credentials to a terminal; run `eval \"$(awsso use --creds {p})\"`, or load \
+                // Secrets on a screen end up in scrollback and screen shares: print them only into a pipe. Said
+                // before anything is fetched, so a refusal costs no network and no login.
+                ui::note(&format!(
+                    "not printing credentials to a terminal; run `eval \"$(awsso use --creds {p})\"`, or load \
                      `awsso init` once so `awsso use --creds {p}` works by itself",
-                    p = crate::shell::posix_quote(profile.name())
-                );
+                    p = posix_quote(profile.name())
+                ));
                 return Ok(());
             }
+            let role = Role::of(&config, &profile)?;
+            let creds = creds::credentials(env, &role, interaction)?;
             creds_changes(&creds, profile.name(), self.region.as_deref().or(profile.region()))
         } else {
-            let changes = profile_changes(profile.name(), self.region.as_deref());
-            if profile.kind() != Kind::Other {
-                // Log in first when the session has no usable token, but only where someone can answer a browser
-                // or a device code; elsewhere, exit 3 with the command to run (cli.md, `use`).
-                let target = target::for_profile(&config, &profile)?;
-                let hint = target::login_command(&target, Some(profile.name()));
-                login::ensure_token(env, &target, interaction, &hint)?;
-            }
-            changes
+            // Log in first when the session has no usable token, but only where someone can answer a browser or a
+            // device code; elsewhere, exit 3 with the command to run (cli.md, `use`).
+            login::ensure_for_profile(env, &config, &profile, interaction)?;
+            eval_hint(profile.name());
+            profile_changes(profile.name(), self.region.as_deref())
         };
         print_once(&shell.render(&changes))
     }
 }
 
-/// Profile mode: `AWS_PROFILE`, and the region variables with `--region`; everything that would shadow the
-/// profile goes. On a terminal, a hint that this output is meant for `eval`.
-fn profile_changes(name: &str, region: Option<&str>) -> EnvChanges {
-    let mut changes = EnvChanges {
-        set: vec![("AWS_PROFILE", name.to_owned())],
-        unset: PROFILE_SHADOWS.to_vec(),
-    };
-    if let Some(region) = region {
-        // The AWS CLI v2 and Rust SDK read AWS_REGION; botocore reads only AWS_DEFAULT_REGION (protocol.md §6.2).
-        changes.set.push(("AWS_REGION", region.to_owned()));
-        changes.set.push(("AWS_DEFAULT_REGION", region.to_owned()));
-    }
+/// On a terminal, a hint that this output is meant for `eval`.
+fn eval_hint(name: &str) {
     if std::io::stdout().is_terminal() {
-        eprintln!(
-            "awsso: this is shell code for eval: run `eval \"$(awsso use {p})\"`, or load `awsso init` once so \
+        ui::note(&format!(
+            "this is shell code for eval: run `eval \"$(awsso use {p})\"`, or load `awsso init` once so \
              `awsso use {p}` works by itself",
-            p = crate::shell::posix_quote(name)
-        );
+            p = posix_quote(name)
+        ));
     }
-    changes
 }
 
 /// A profile that needs no token, or whose token has more than the refresh window left.
 fn token_fresh(env: &Env, facts: &Facts) -> bool {
-    if facts.kind == Kind::Other {
-        return true;
-    }
-    let token = facts
-        .token_key
-        .as_deref()
-        .zip(env.sso_cache_dir())
-        .and_then(|(key, dir)| crate::sso::cache::load_token(&dir, key));
-    token.is_some_and(|t| t.expires_at - login::now() > login::REFRESH_WINDOW)
-}
-
-/// Region names are lowercase letters, digits and dashes (`us-east-1`, `eu-central-2`, `us-gov-west-1`).
-pub(crate) fn validate_region(region: &str) -> anyhow::Result<()> {
-    let ok = !region.is_empty()
-        && region.len() <= 32
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !region.starts_with('-')
-        && !region.ends_with('-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::Usage(format!(
-            "`{region}` is not an AWS region name; use one like `us-east-1`"
-        ))
-        .into())
-    }
+    facts.kind == Kind::Other || facts.token_key.as_deref().is_some_and(|key| login::is_fresh(env, key))
 }

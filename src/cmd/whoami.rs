@@ -5,12 +5,14 @@ use anyhow::anyhow;
 use aws_config::{BehaviorVersion, Region};
 
 use crate::cli::{LoginFlags, WhoamiArgs};
-use crate::cmd::{interaction, print_once};
+use crate::clock::{now, ttl_text};
+use crate::cmd::interaction;
+use crate::config::hints::unknown_profile;
 use crate::config::{Files, Kind};
 use crate::env::Env;
-use crate::prompt::{identity, ttl_text};
+use crate::prompt::identity;
 use crate::sso::creds::{self, Role};
-use crate::sso::login::now;
+use crate::ui::print_once;
 
 #[derive(serde::Serialize)]
 struct Report {
@@ -121,9 +123,7 @@ fn verify(env: &Env, report: &Report) -> anyhow::Result<Verified> {
         let files = Files::load(env)?;
         let config = files.parse()?;
         let name = report.profile.as_deref().unwrap_or_default();
-        let profile = config
-            .profile(name)
-            .ok_or_else(|| crate::cmd::unknown_profile(&config, name))?;
+        let profile = config.profile(name).ok_or_else(|| unknown_profile(&config, name))?;
         if profile.kind() == Kind::Other {
             None
         } else {

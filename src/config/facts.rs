@@ -67,7 +67,7 @@ fn fingerprint(env: &Env) -> String {
 /// The facts of profile `name`, or `None` when it is not a profile or the files cannot be read (the prompt then
 /// shows less; commands that need more parse the files themselves and report errors).
 pub(crate) fn of(env: &Env, name: &str) -> Option<Facts> {
-    let store_path = env.home()?.join(".aws/awsso/profile-facts.json");
+    let store_path = crate::paths::facts_file(env)?;
     let fingerprint = fingerprint(env);
     let mut store: Store = std::fs::read(&store_path)
         .ok()

@@ -6,7 +6,10 @@
 
 pub(crate) mod edit;
 pub(crate) mod facts;
+pub(crate) mod hints;
 pub(crate) mod ini;
+pub(crate) mod naming;
+pub(crate) mod regions;
 
 use std::borrow::Cow;
 use std::collections::HashMap;

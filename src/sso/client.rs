@@ -79,3 +79,10 @@ where
         other => other.to_string(),
     }
 }
+
+/// Run one SSO operation to completion on a current-thread runtime: awsso's SDK calls are few and sequential, and
+/// the prompt path never gets here (cli.md principle 3).
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    Ok(runtime.block_on(future))
+}

@@ -14,11 +14,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+use crate::clock::{cli_timestamp, now};
 use crate::config::Profile;
 use crate::env::Env;
-use crate::sso::cache::cache_key;
-use crate::sso::login::Target;
-use crate::sso::store::{cli_timestamp, write_private};
+use crate::paths;
+use crate::private_fs::write_private;
+use crate::sso::target::Target;
 
 /// The file as written. A JSON object with no `accessToken` member, so that even a tool that sweeps JSON files
 /// for tokens (as `aws sso logout` does in its own directory) would leave it alone.
@@ -35,18 +36,10 @@ struct NamesFile {
     accounts: BTreeMap<String, String>,
 }
 
-/// Where the names of the session whose token cache key is `key` are kept; `None` without a HOME.
-pub(crate) fn path(env: &Env, key: &str) -> Option<PathBuf> {
-    env.home().map(|home| {
-        home.join(".aws/awsso/accounts")
-            .join(format!("{}.json", cache_key(key)))
-    })
-}
-
 /// The remembered names of a session, or `None` when there are none (never fetched, unreadable or corrupt: names
 /// are a nicety, never a reason to fail).
 pub(crate) fn load(env: &Env, key: &str) -> Option<BTreeMap<String, String>> {
-    let bytes = std::fs::read(path(env, key)?).ok()?;
+    let bytes = std::fs::read(paths::names_file(env, key)?).ok()?;
     serde_json::from_slice::<NamesFile>(&bytes).ok().map(|f| f.accounts)
 }
 
@@ -87,12 +80,12 @@ impl<'e> Remembered<'e> {
 /// forgotten). Returns the file written.
 pub(crate) fn save(env: &Env, target: &Target, accounts: BTreeMap<String, String>) -> anyhow::Result<PathBuf> {
     use anyhow::Context as _;
-    let path = path(env, target.cache_key())
+    let path = paths::names_file(env, target.cache_key())
         .ok_or_else(|| anyhow::anyhow!("HOME is not set, so account names cannot be remembered"))?;
     let file = NamesFile {
         sso_session: target.session.clone(),
         start_url: target.start_url.clone(),
-        updated_at: cli_timestamp(crate::sso::login::now()),
+        updated_at: cli_timestamp(now()),
         accounts,
     };
     let mut text = serde_json::to_string_pretty(&file)?;
@@ -124,7 +117,7 @@ mod tests {
         assert_eq!(
             written,
             home.path()
-                .join(format!(".aws/awsso/accounts/{}.json", cache_key("corp")))
+                .join(format!(".aws/awsso/accounts/{}.json", paths::sha1_hex("corp")))
         );
         assert_eq!(lookup(&env, "corp", "111111111111").as_deref(), Some("Prod"));
         assert_eq!(lookup(&env, "other", "111111111111"), None, "per session");
@@ -147,7 +140,7 @@ mod tests {
     fn a_corrupt_file_is_no_names() {
         let home = tempfile::tempdir().unwrap();
         let env = Env::from_pairs([("HOME", home.path().to_str().unwrap())]);
-        let p = path(&env, "corp").unwrap();
+        let p = paths::names_file(&env, "corp").unwrap();
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, "{not json").unwrap();
         assert_eq!(load(&env, "corp"), None);

@@ -1,10 +1,44 @@
-//! Which SSO session a command means: from `--sso-session`, `--profile`, or the active or default profile.
+//! What an SSO login is for ([`Target`]: an `[sso-session]` or a legacy start URL) and which one a command means:
+//! from `--sso-session`, `--profile`, or the active or default profile.
 
+use crate::config::hints::unknown_profile;
 use crate::config::{Config, Kind, Profile};
 use crate::env::Env;
 use crate::error::Error;
-use crate::sso::login::Target;
-use crate::sso::store::parse_scopes;
+
+/// What to log in to: an `[sso-session]`, or the start URL of a legacy profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Target {
+    /// `None` for a legacy profile.
+    pub(crate) session: Option<String>,
+    pub(crate) start_url: String,
+    pub(crate) region: String,
+    /// `sso_registration_scopes`, parsed; `None` when not configured.
+    pub(crate) scopes: Option<Vec<String>>,
+}
+
+impl Target {
+    /// The string whose SHA-1 names the token file (protocol.md §1.1).
+    pub(crate) fn cache_key(&self) -> &str {
+        self.session.as_deref().unwrap_or(&self.start_url)
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        match &self.session {
+            Some(s) => format!("sso-session `{s}`"),
+            None => format!("`{}`", self.start_url),
+        }
+    }
+}
+
+/// `sso_registration_scopes` as the CLI parses it: split on `,`, trimmed, empties dropped (protocol.md §2).
+pub(crate) fn parse_scopes(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
 
 /// The login target of a profile: its `[sso-session]`, or the start URL of a legacy profile.
 pub(crate) fn for_profile(config: &Config<'_>, profile: &Profile<'_, '_>) -> anyhow::Result<Target> {
@@ -54,7 +88,7 @@ pub(crate) fn for_session(config: &Config<'_>, name: &str) -> anyhow::Result<Tar
 fn unknown_session(config: &Config<'_>, name: &str) -> anyhow::Error {
     let names: Vec<String> = config.sso_sessions.names().map(|n| format!("`{n}`")).collect();
     let hint = if names.is_empty() {
-        "no [sso-session] is configured (see `aws configure sso-session`)".to_owned()
+        "no [sso-session] is configured; run `awsso configure` to add one".to_owned()
     } else {
         format!("configured sessions: {}", names.join(", "))
     };
@@ -77,9 +111,7 @@ pub(crate) fn resolve(
         .or_else(|| env.get("AWS_PROFILE"))
         .or_else(|| env.get("AWS_DEFAULT_PROFILE"));
     if let Some(name) = name {
-        let p = config
-            .profile(name)
-            .ok_or_else(|| crate::cmd::unknown_profile(config, name))?;
+        let p = config.profile(name).ok_or_else(|| unknown_profile(config, name))?;
         return for_profile(config, &p);
     }
     if let Some(p) = config.profile("default")

@@ -16,8 +16,8 @@ const VISIBLE_ROWS: usize = 15;
 pub(crate) struct Asker {
     term: Term,
     theme: ColorfulTheme,
-    /// Runs the portal listing, and owns the SIGINT handler below.
-    pub(crate) runtime: tokio::runtime::Runtime,
+    /// Drives the SIGINT handler below.
+    _runtime: tokio::runtime::Runtime,
     #[cfg(unix)]
     _sigint: tokio::signal::unix::Signal,
 }
@@ -35,7 +35,7 @@ impl Asker {
         Ok(Self {
             term: Term::stderr(),
             theme: ColorfulTheme::default(),
-            runtime,
+            _runtime: runtime,
             #[cfg(unix)]
             _sigint: sigint,
         })

@@ -115,17 +115,6 @@ fn other_checks_say_how_to_fix() {
 }
 
 #[test]
-fn profile_names_from_account_and_role() {
-    assert_eq!(profile_name_for("account-0002", "ReadOnly"), "account-0002-ReadOnly");
-    assert_eq!(
-        profile_name_for("My Prod (EU)", "AdministratorAccess"),
-        "My-Prod-EU-AdministratorAccess"
-    );
-    assert_eq!(profile_name_for("  ", "Admin"), "Admin");
-    assert_eq!(profile_name_for("Zürich.ops", "a/b"), "Zürich.ops-a-b");
-}
-
-#[test]
 fn writes_what_aws_configure_sso_writes() {
     let (text, report) = applied("", &session(), Some(&profile()));
     assert_eq!(text, WRITTEN);

@@ -25,7 +25,7 @@ pub(crate) fn choose_profile(env: &Env, config: &Config<'_>) -> anyhow::Result<S
     }
     let (names, items) = rows(env, config);
     if names.is_empty() {
-        return Err(Error::Usage("no profiles are configured yet (see `aws configure sso`)".into()).into());
+        return Err(Error::Usage("no profiles are configured yet; run `awsso configure` to add one".into()).into());
     }
     let active = env.get("AWS_PROFILE").or_else(|| env.get("AWS_DEFAULT_PROFILE"));
     let default = active.and_then(|a| names.iter().position(|n| n == a)).unwrap_or(0);
@@ -101,7 +101,7 @@ mod tests {
     fn rows_are_aligned_and_carry_remembered_names() {
         let home = tempfile::tempdir().unwrap();
         let env = Env::from_pairs([("HOME", home.path().to_str().unwrap())]);
-        let target = crate::sso::login::Target {
+        let target = crate::sso::target::Target {
             session: Some("corp".into()),
             start_url: "https://x.awsapps.com/start".into(),
             region: "us-east-1".into(),

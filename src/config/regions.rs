@@ -1,4 +1,6 @@
-//! The AWS regions `configure` accepts for `sso_region` and a profile's `region`, with their names for the picker.
+//! AWS region names: the well-formedness every command checks (`use --region`, `exec --region`, `populate
+//! --region`), and the known regions `configure` accepts for `sso_region` and a profile's `region`, with their
+//! names for the picker and close matches for typos.
 //!
 //! Source: botocore 1.44.8, `botocore/data/partitions.json`, the `regions` of the partitions `aws` (commercial),
 //! `aws-cn` (China) and `aws-us-gov` (GovCloud), without the `*-global` pseudo-regions. botocore's endpoint rules
@@ -81,6 +83,40 @@ pub(crate) fn from_host(host: &str) -> Option<&'static str> {
     position(region).map(|i| REGIONS[i].0)
 }
 
+/// Region names are lowercase letters, digits and dashes (`us-east-1`, `eu-central-2`, `us-gov-west-1`). A
+/// well-formed name AWS opens later is accepted; `configure` also wants a known one ([`check_known`]).
+pub(crate) fn validate(region: &str) -> anyhow::Result<()> {
+    let ok = !region.is_empty()
+        && region.len() <= 32
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !region.starts_with('-')
+        && !region.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::error::Error::Usage(format!(
+            "`{region}` is not an AWS region name; use one like `us-east-1`"
+        ))
+        .into())
+    }
+}
+
+/// A region from the known list, with close names in the error for a typo.
+pub(crate) fn check_known(region: &str) -> Result<String, String> {
+    let region = region.trim();
+    if position(region).is_some() {
+        return Ok(region.to_owned());
+    }
+    let close: Vec<String> = closest(region).iter().map(|n| format!("`{n}`")).collect();
+    Err(if close.is_empty() {
+        format!("`{region}` is not an AWS region; use one like `us-east-1`")
+    } else {
+        format!("`{region}` is not an AWS region; did you mean {}?", close.join(", "))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,7 +127,7 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), REGIONS.len());
-        assert!(names.iter().all(|n| crate::cmd::use_::validate_region(n).is_ok()));
+        assert!(names.iter().all(|n| validate(n).is_ok()));
         assert!(position("us-east-1").is_some() && position("us-gov-west-1").is_some());
         assert!(position("cn-north-1").is_some() && position("aws-global").is_none());
     }

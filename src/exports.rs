@@ -1,0 +1,84 @@
+//! The environment changes that make an identity the active one, in a shell (`use`, `unset`) or a child process
+//! (`exec`): which variables are set, and which go because they would shadow it (protocol.md §6.1, §6.2).
+
+use crate::clock::cli_timestamp;
+use crate::shell::EnvChanges;
+use crate::sso::role_cache::RoleCredentials;
+
+/// Variables that would shadow `AWS_PROFILE`: SDKs prefer environment keys to any profile, and botocore prefers
+/// `AWS_DEFAULT_PROFILE` to `AWS_PROFILE` (protocol.md §6.1, §6.2).
+pub(crate) const PROFILE_SHADOWS: [&str; 6] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_DEFAULT_PROFILE",
+    "AWSSO_PROFILE",
+];
+
+/// Profile mode: `AWS_PROFILE`, and the region variables when a region is given; everything that would shadow the
+/// profile goes.
+pub(crate) fn profile_changes(name: &str, region: Option<&str>) -> EnvChanges {
+    let mut changes = EnvChanges {
+        set: vec![("AWS_PROFILE", name.to_owned())],
+        unset: PROFILE_SHADOWS.to_vec(),
+    };
+    if let Some(region) = region {
+        // The AWS CLI v2 and Rust SDK read AWS_REGION; botocore reads only AWS_DEFAULT_REGION (protocol.md §6.2).
+        changes.set.push(("AWS_REGION", region.to_owned()));
+        changes.set.push(("AWS_DEFAULT_REGION", region.to_owned()));
+    }
+    changes
+}
+
+/// Raw credentials: keys, token, expiry (RFC 3339 `Z`, which starship counts down), the region, and `AWSSO_PROFILE`
+/// for `prompt`/`whoami`; the profile variables go, or they would confuse tools that prefer a profile (cli.md,
+/// `use --creds`).
+pub(crate) fn creds_changes(creds: &RoleCredentials, profile: &str, region: Option<&str>) -> EnvChanges {
+    let mut changes = EnvChanges {
+        set: vec![
+            ("AWS_ACCESS_KEY_ID", creds.access_key_id.clone()),
+            ("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.expose().to_owned()),
+            ("AWS_SESSION_TOKEN", creds.session_token.expose().to_owned()),
+            ("AWS_CREDENTIAL_EXPIRATION", cli_timestamp(creds.expiration)),
+        ],
+        unset: vec!["AWS_PROFILE", "AWS_DEFAULT_PROFILE"],
+    };
+    match region {
+        Some(r) => {
+            changes.set.push(("AWS_REGION", r.to_owned()));
+            changes.set.push(("AWS_DEFAULT_REGION", r.to_owned()));
+        }
+        // A region left over from another identity would be wrong for this one.
+        None => changes.unset.extend(["AWS_REGION", "AWS_DEFAULT_REGION"]),
+    }
+    changes.set.push(("AWSSO_PROFILE", profile.to_owned()));
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+    use crate::shell::Shell;
+
+    /// `use --creds` output for every shell, with fixed credentials (PowerShell cannot run here: this pins it).
+    #[test]
+    fn creds_exports_snapshots() {
+        let creds = RoleCredentials {
+            access_key_id: "ASIAEXAMPLE".into(),
+            secret_access_key: Secret::new("se/cret+key'with\"quotes"),
+            session_token: Secret::new("tok$en`x"),
+            expiration: time::macros::datetime!(2026-11-26 03:36:53 UTC),
+            account_id: "111111111111".into(),
+        };
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell] {
+            let with_region = shell.render(&creds_changes(&creds, "dev admin", Some("eu-west-1")));
+            let without = shell.render(&creds_changes(&creds, "dev", None));
+            insta::assert_snapshot!(
+                format!("use_creds_{}", shell.name()),
+                format!("{with_region}---\n{without}")
+            );
+        }
+    }
+}

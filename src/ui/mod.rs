@@ -1,0 +1,67 @@
+//! The one place awsso talks to the user on stderr and writes its answer on stdout: messages, the rendering of
+//! domain events ([`crate::report`]), the spinner, tables and the profile picker.
+//!
+//! stdout carries only what the caller asked for and is written once ([`print_once`]), so a failure before that
+//! point leaves it empty (cli.md principles 1 and 2).
+
+pub(crate) mod picker;
+pub(crate) mod progress;
+mod spinner;
+pub(crate) mod table;
+
+use std::io::Write as _;
+use std::sync::Mutex;
+
+use crate::report::Event;
+
+pub(crate) use table::table;
+
+/// Write everything a command produces for stdout in one call.
+pub(crate) fn print_once(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// `awsso: TEXT` on stderr.
+#[allow(clippy::disallowed_macros)] // the one place that prints to stderr
+pub(crate) fn note(text: &str) {
+    spinner::suspend(|| eprintln!("awsso: {text}"));
+}
+
+/// `awsso: warning: TEXT` on stderr.
+pub(crate) fn warn(text: &str) {
+    note(&format!("warning: {text}"));
+}
+
+/// An error that ends the command: `awsso: {err:#}`, the whole chain on one line.
+pub(crate) fn error(err: &anyhow::Error) {
+    note(&format!("{err:#}"));
+}
+
+static SPINNER: Mutex<Option<spinner::Spinner>> = Mutex::new(None);
+
+/// Show a domain event ([`crate::report::set_sink`] takes this).
+pub(crate) fn render(event: &Event<'_>) {
+    match *event {
+        Event::Note(text) => note(text),
+        Event::Warn(text) => warn(text),
+        Event::Visit { what, url, code } => {
+            note(&format!("to log in to {what}, open {url}"));
+            if let Some(code) = code {
+                note(&format!("and confirm the code {code}"));
+            }
+        }
+        Event::Waiting { what, deadline } => {
+            let mut slot = SPINNER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            *slot = Some(spinner::Spinner::start(what, deadline));
+        }
+        Event::Done => {
+            let spinner = SPINNER.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+            if let Some(s) = spinner {
+                s.finish();
+            }
+        }
+    }
+}
