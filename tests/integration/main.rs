@@ -9,5 +9,6 @@ mod creds;
 mod interactive;
 mod login;
 mod populate;
+mod regressions;
 mod shells;
 mod util;
