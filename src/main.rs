@@ -18,6 +18,7 @@ mod report;
 mod secret;
 mod shell;
 mod sso;
+mod sts;
 mod ui;
 
 use std::process::ExitCode;

@@ -2,7 +2,6 @@
 //! `--verify` also asks STS (GetCallerIdentity) who the credentials belong to.
 
 use anyhow::anyhow;
-use aws_config::{BehaviorVersion, Region};
 
 use crate::cli::{LoginFlags, WhoamiArgs};
 use crate::clock::{now, ttl_text};
@@ -12,6 +11,7 @@ use crate::config::{Files, Kind};
 use crate::env::Env;
 use crate::prompt::identity;
 use crate::sso::creds::{self, Role};
+use crate::sts::{self, CallerIdentity as Verified, Signer};
 use crate::ui::print_once;
 
 #[derive(serde::Serialize)]
@@ -28,13 +28,6 @@ struct Report {
     seconds_left: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     verified: Option<Verified>,
-}
-
-#[derive(serde::Serialize)]
-struct Verified {
-    account: String,
-    arn: String,
-    user_id: String,
 }
 
 impl WhoamiArgs {
@@ -154,35 +147,9 @@ fn verify(env: &Env, report: &Report) -> anyhow::Result<Verified> {
             "environment",
         ))
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(async {
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(region))
-            .http_client(http);
-        match credentials {
-            Some(c) => loader = loader.credentials_provider(c),
-            None => loader = loader.profile_name(report.profile.clone().unwrap_or_default()),
-        }
-        let config = loader.load().await;
-        let out = aws_sdk_sts::Client::new(&config)
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| {
-                anyhow!(
-                    "STS could not verify the identity: {}",
-                    crate::sso::client::describe(&e)
-                )
-            })?;
-        Ok(Verified {
-            account: out.account().unwrap_or_default().to_owned(),
-            arn: out.arn().unwrap_or_default().to_owned(),
-            user_id: out.user_id().unwrap_or_default().to_owned(),
-        })
-    })
+    let signer = match credentials {
+        Some(c) => Signer::Credentials(c),
+        None => Signer::Profile(report.profile.clone().unwrap_or_default()),
+    };
+    sts::caller_identity(signer, &region)
 }

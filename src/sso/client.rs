@@ -11,15 +11,19 @@ use crate::env::Env;
 /// The SDK configuration for SSO calls in `sso_region`. Unsigned: every OIDC and portal call is `noAuth`
 /// (protocol.md §3, §5), so no credentials are looked up.
 pub(crate) async fn sdk_config(sso_region: &str) -> SdkConfig {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .build_https();
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(sso_region.to_owned()))
         .no_credentials()
-        .http_client(http)
+        .http_client(https())
         .load()
         .await
+}
+
+/// The HTTPS client every AWS call uses: rustls with ring, one TLS stack.
+pub(crate) fn https() -> aws_sdk_sso::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 pub(crate) fn oidc(config: &SdkConfig) -> aws_sdk_ssooidc::Client {

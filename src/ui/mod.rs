@@ -4,6 +4,7 @@
 //! stdout carries only what the caller asked for and is written once ([`print_once`]), so a failure before that
 //! point leaves it empty (cli.md principles 1 and 2).
 
+pub(crate) mod interrupt;
 pub(crate) mod picker;
 pub(crate) mod progress;
 mod spinner;

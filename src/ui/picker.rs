@@ -30,12 +30,7 @@ pub(crate) fn choose_profile(env: &Env, config: &Config<'_>) -> anyhow::Result<S
     let active = env.get("AWS_PROFILE").or_else(|| env.get("AWS_DEFAULT_PROFILE"));
     let default = active.and_then(|a| names.iter().position(|n| n == a)).unwrap_or(0);
 
-    // dialoguer reads keys in raw mode, where Ctrl-C is a byte it answers by raising SIGINT. With a handler in
-    // place the process survives that, so the cursor is shown again and the exit is the usual 130.
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let _guard = runtime.enter();
-    #[cfg(unix)]
-    let _sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    let _sigint = super::interrupt::SigintGuard::install()?;
 
     let term = dialoguer::console::Term::stderr();
     let theme = dialoguer::theme::ColorfulTheme::default();

@@ -16,28 +16,15 @@ const VISIBLE_ROWS: usize = 15;
 pub(crate) struct Asker {
     term: Term,
     theme: ColorfulTheme,
-    /// Drives the SIGINT handler below.
-    _runtime: tokio::runtime::Runtime,
-    #[cfg(unix)]
-    _sigint: tokio::signal::unix::Signal,
+    _sigint: crate::ui::interrupt::SigintGuard,
 }
 
 impl Asker {
     pub(crate) fn new() -> anyhow::Result<Self> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        // Keys are read in raw mode, where Ctrl-C is a byte that console answers by raising SIGINT. With a handler in
-        // place the process survives it and the read fails with `Interrupted`, so the exit is a clean 130.
-        #[cfg(unix)]
-        let sigint = {
-            let _guard = runtime.enter();
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?
-        };
         Ok(Self {
             term: Term::stderr(),
             theme: ColorfulTheme::default(),
-            _runtime: runtime,
-            #[cfg(unix)]
-            _sigint: sigint,
+            _sigint: crate::ui::interrupt::SigintGuard::install()?,
         })
     }
 
