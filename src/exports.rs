@@ -2,8 +2,8 @@
 //! (`exec`): which variables are set, and which go because they would shadow it (protocol.md §6.1, §6.2).
 
 use crate::clock::cli_timestamp;
+use crate::credentials::Credentials;
 use crate::shell::EnvChanges;
-use crate::sso::role_cache::RoleCredentials;
 
 /// Variables that would shadow `AWS_PROFILE`: SDKs prefer environment keys to any profile, and botocore prefers
 /// `AWS_DEFAULT_PROFILE` to `AWS_PROFILE` (protocol.md §6.1, §6.2).
@@ -34,16 +34,23 @@ pub(crate) fn profile_changes(name: &str, region: Option<&str>) -> EnvChanges {
 /// Raw credentials: keys, token, expiry (RFC 3339 `Z`, which starship counts down), the region, and `AWSSO_PROFILE`
 /// for `prompt`/`whoami`; the profile variables go, or they would confuse tools that prefer a profile (cli.md,
 /// `use --creds`).
-pub(crate) fn creds_changes(creds: &RoleCredentials, profile: &str, region: Option<&str>) -> EnvChanges {
+pub(crate) fn creds_changes(creds: &Credentials, profile: &str, region: Option<&str>) -> EnvChanges {
     let mut changes = EnvChanges {
         set: vec![
             ("AWS_ACCESS_KEY_ID", creds.access_key_id.clone()),
             ("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.expose().to_owned()),
-            ("AWS_SESSION_TOKEN", creds.session_token.expose().to_owned()),
-            ("AWS_CREDENTIAL_EXPIRATION", cli_timestamp(creds.expiration)),
         ],
         unset: vec!["AWS_PROFILE", "AWS_DEFAULT_PROFILE"],
     };
+    // Long-term keys have neither; a token or expiry left from another identity would be wrong for these.
+    match &creds.session_token {
+        Some(token) => changes.set.push(("AWS_SESSION_TOKEN", token.expose().to_owned())),
+        None => changes.unset.push("AWS_SESSION_TOKEN"),
+    }
+    match creds.expiration {
+        Some(at) => changes.set.push(("AWS_CREDENTIAL_EXPIRATION", cli_timestamp(at))),
+        None => changes.unset.push("AWS_CREDENTIAL_EXPIRATION"),
+    }
     match region {
         Some(r) => {
             changes.set.push(("AWS_REGION", r.to_owned()));
@@ -65,12 +72,12 @@ mod tests {
     /// `use --creds` output for every shell, with fixed credentials (PowerShell cannot run here: this pins it).
     #[test]
     fn creds_exports_snapshots() {
-        let creds = RoleCredentials {
+        let creds = Credentials {
             access_key_id: "ASIAEXAMPLE".into(),
             secret_access_key: Secret::new("se/cret+key'with\"quotes"),
-            session_token: Secret::new("tok$en`x"),
-            expiration: time::macros::datetime!(2026-11-26 03:36:53 UTC),
-            account_id: "111111111111".into(),
+            session_token: Some(Secret::new("tok$en`x")),
+            expiration: Some(time::macros::datetime!(2026-11-26 03:36:53 UTC)),
+            account_id: Some("111111111111".into()),
         };
         for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell] {
             let with_region = shell.render(&creds_changes(&creds, "dev admin", Some("eu-west-1")));

@@ -6,6 +6,7 @@ mod clock;
 mod cmd;
 mod complete;
 mod config;
+mod credentials;
 mod env;
 mod error;
 mod exports;
@@ -15,6 +16,7 @@ mod private_fs;
 mod prompt;
 mod pyjson;
 mod report;
+mod resolve;
 mod secret;
 mod shell;
 mod sso;
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         }
     };
     report::set_sink(ui::render);
+    report::set_asker(ui::ask_line);
     let env = env::Env::from_process();
     match cmd::run(cli.command, &env) {
         Ok(()) => ExitCode::SUCCESS,

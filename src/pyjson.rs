@@ -4,6 +4,7 @@
 /// One JSON value in Python's `json.dumps` dialect (`ensure_ascii=True`).
 pub(crate) enum PyJson<'a> {
     Str(&'a str),
+    Int(i64),
     List(Vec<&'a str>),
     Object(Vec<(&'a str, PyJson<'a>)>),
     Null,
@@ -55,6 +56,7 @@ fn py_json(fields: &[(&str, PyJson<'_>)], separators: (&str, &str)) -> String {
             match value {
                 PyJson::Str(s) => string(out, s),
                 PyJson::Null => out.push_str("null"),
+                PyJson::Int(n) => out.push_str(&n.to_string()),
                 PyJson::Object(inner) => object(out, inner, (item, key_sep)),
                 PyJson::List(items) => {
                     out.push('[');

@@ -44,3 +44,15 @@ pub(crate) fn note(text: &str) {
 pub(crate) fn warn(text: &str) {
     emit(&Event::Warn(text));
 }
+
+static ASKER: OnceLock<fn(&str) -> Option<String>> = OnceLock::new();
+
+/// Install the function that asks the user a one-line question (on the terminal); the first call wins.
+pub(crate) fn set_asker(asker: fn(&str) -> Option<String>) {
+    let _ = ASKER.set(asker);
+}
+
+/// Ask the user `question` and return the answer; `None` when nobody can answer (no asker, or cancelled).
+pub(crate) fn ask(question: &str) -> Option<String> {
+    ASKER.get().and_then(|asker| asker(question))
+}

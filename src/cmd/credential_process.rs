@@ -10,7 +10,7 @@ use crate::cmd::interaction;
 use crate::config::Files;
 use crate::config::hints::unknown_profile;
 use crate::env::Env;
-use crate::sso::creds::{self, Role};
+use crate::resolve;
 use crate::ui::print_once;
 
 impl CredentialProcessArgs {
@@ -20,12 +20,11 @@ impl CredentialProcessArgs {
         let profile = config
             .profile(&self.profile)
             .ok_or_else(|| unknown_profile(&config, &self.profile))?;
-        let role = Role::of(&config, &profile)?;
         let flags = LoginFlags {
             use_device_code: false,
             no_browser: false,
         };
-        let creds = creds::credentials(env, &role, interaction(false, flags, true))?;
+        let creds = resolve::credentials(env, &config, &profile, interaction(false, flags, true))?;
         print_once(&creds.process_json())
     }
 }

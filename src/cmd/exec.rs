@@ -9,7 +9,7 @@ use crate::config::hints::unknown_profile;
 use crate::config::{Files, regions};
 use crate::env::Env;
 use crate::exports::{creds_changes, profile_changes};
-use crate::sso::creds::{self, Role};
+use crate::resolve;
 use crate::sso::login;
 
 impl ExecArgs {
@@ -27,8 +27,7 @@ impl ExecArgs {
             login::ensure_for_profile(env, &config, &profile, interaction)?;
             profile_changes(profile.name(), self.region.as_deref())
         } else {
-            let role = Role::of(&config, &profile)?;
-            let creds = creds::credentials(env, &role, interaction)?;
+            let creds = resolve::credentials(env, &config, &profile, interaction)?;
             creds_changes(&creds, profile.name(), self.region.as_deref().or(profile.region()))
         };
         let (program, args) = self.command.split_first().expect("clap requires CMD");

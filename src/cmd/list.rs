@@ -1,7 +1,7 @@
 //! `awsso list [--json]`: every configured profile, from the config and credentials files.
 
 use crate::cli::ListArgs;
-use crate::config::{Files, Kind};
+use crate::config::{Files, Kind, chain};
 use crate::env::Env;
 use crate::sso::names::Remembered;
 use crate::ui::{self, print_once};
@@ -10,6 +10,7 @@ use crate::ui::{self, print_once};
 struct Row<'a> {
     name: &'a str,
     kind: Kind,
+    /// For a role chain, the session of the SSO profile at its root.
     sso_session: Option<&'a str>,
     sso_start_url: Option<&'a str>,
     sso_region: Option<&'a str>,
@@ -27,16 +28,19 @@ impl ListArgs {
         let mut names = Remembered::new(env);
         let rows: Vec<Row<'_>> = config
             .all_profiles()
-            .map(|p| Row {
-                name: p.name(),
-                kind: p.kind(),
-                sso_session: p.sso_session_name(),
-                sso_start_url: p.start_url(),
-                sso_region: p.sso_region(),
-                account_id: p.account_id(),
-                account_name: names.of(&p),
-                role_name: p.role_name(),
-                region: p.region(),
+            .map(|p| {
+                let s = chain::summary(&config, &p);
+                Row {
+                    name: p.name(),
+                    kind: p.kind(),
+                    sso_session: s.sso_session,
+                    sso_start_url: s.start_url,
+                    sso_region: s.sso_region,
+                    account_id: s.account_id,
+                    account_name: names.of(&s),
+                    role_name: s.role_name,
+                    region: p.region(),
+                }
             })
             .collect();
         if self.json {

@@ -1,13 +1,14 @@
 //! `awsso logout [--sso-session S | --all]`: the portal's Logout, then delete the cached token, then the role
-//! credentials cached for the session's profiles.
+//! credentials cached for the session's profiles and the assume-role results of the chains that stand on it.
 //!
 //! The token is deleted even when the portal cannot be reached (with a warning): the user asked for this machine
 //! to forget the session. A role-cache file that cannot be deleted is a warning naming it, after the token is gone.
 //! Client registrations stay, as with `aws sso logout` (protocol.md §2).
 
 use crate::cli::LogoutArgs;
-use crate::config::Files;
+use crate::config::{Files, Kind, chain};
 use crate::env::Env;
+use crate::resolve;
 use crate::sso::creds::Role;
 use crate::sso::{client, role_cache, target, token};
 use crate::ui;
@@ -28,7 +29,7 @@ impl LogoutArgs {
             };
             let result = client::block_on(async {
                 let config = client::sdk_config(&t.region).await;
-                client::portal(&config)
+                client::portal(env, &config)
                     .logout()
                     .access_token(cached.access_token.expose())
                     .send()
@@ -44,11 +45,34 @@ impl LogoutArgs {
             token::forget(env, t)?;
             ui::note(&format!("logged out of {}", t.describe()));
         }
-        // Role credentials cached for the profiles of these sessions go too (~/.aws/cli/cache), one by one.
-        for role in config.all_profiles().filter_map(|p| Role::of(&config, &p).ok()) {
-            if targets.iter().any(|t| t.cache_key() == role.target.cache_key())
-                && let Err(e) = role_cache::forget(env, &role.cache_key())
-            {
+        // Role credentials cached for the profiles of these sessions go too (~/.aws/cli/cache), one by one, and the
+        // assume-role results of every chain that stands on them (protocol.md §12.2).
+        let ours = |t: &crate::sso::target::Target| targets.iter().any(|x| x.cache_key() == t.cache_key());
+        let mut keys = Vec::new();
+        for p in config.all_profiles() {
+            match p.kind() {
+                Kind::Sso | Kind::LegacySso => {
+                    if let Ok(role) = Role::of(&config, &p)
+                        && ours(&role.target)
+                    {
+                        keys.push(role.cache_key());
+                    }
+                }
+                Kind::Chained => {
+                    if let Ok(t) = target::for_profile(&config, &p)
+                        && ours(&t)
+                        && let Ok(plan) = chain::plan(&config, &p)
+                    {
+                        keys.extend(plan.hops.iter().map(resolve::hop_key));
+                    }
+                }
+                _ => {}
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
+            if let Err(e) = role_cache::forget(env, &key) {
                 ui::warn(&format!("{e:#}"));
             }
         }

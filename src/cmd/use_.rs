@@ -10,8 +10,8 @@ use crate::config::hints::unknown_profile;
 use crate::config::{Files, Kind, regions};
 use crate::env::Env;
 use crate::exports::{creds_changes, profile_changes};
+use crate::resolve;
 use crate::shell::posix_quote;
-use crate::sso::creds::{self, Role};
 use crate::sso::login;
 use crate::ui::{self, print_once};
 
@@ -51,8 +51,7 @@ impl UseArgs {
                 ));
                 return Ok(());
             }
-            let role = Role::of(&config, &profile)?;
-            let creds = creds::credentials(env, &role, interaction)?;
+            let creds = resolve::credentials(env, &config, &profile, interaction)?;
             creds_changes(&creds, profile.name(), self.region.as_deref().or(profile.region()))
         } else {
             // Log in first when the session has no usable token, but only where someone can answer a browser or a

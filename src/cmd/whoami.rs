@@ -10,7 +10,7 @@ use crate::config::hints::unknown_profile;
 use crate::config::{Files, Kind};
 use crate::env::Env;
 use crate::prompt::identity;
-use crate::sso::creds::{self, Role};
+use crate::resolve;
 use crate::sts::{self, CallerIdentity as Verified, Signer};
 use crate::ui::print_once;
 
@@ -107,9 +107,9 @@ fn human(r: &Report) -> String {
     out
 }
 
-/// GetCallerIdentity with the identity's credentials: the environment's keys, or the SSO profile's role
-/// credentials (cached, refreshed or logged in for as a terminal allows), or whatever the SDK resolves for another
-/// kind of profile.
+/// GetCallerIdentity with the identity's credentials: the environment's keys, or the profile's credentials as
+/// awsso resolves them (SSO, a role chain, keys, a process; a login as a terminal allows), or whatever the SDK
+/// resolves for a profile awsso does not.
 fn verify(env: &Env, report: &Report) -> anyhow::Result<Verified> {
     let region = report.region.clone().unwrap_or_else(|| "us-east-1".to_owned());
     let credentials = if report.source == "profile" {
@@ -120,19 +120,12 @@ fn verify(env: &Env, report: &Report) -> anyhow::Result<Verified> {
         if profile.kind() == Kind::Other {
             None
         } else {
-            let role = Role::of(&config, &profile)?;
             let flags = LoginFlags {
                 use_device_code: false,
                 no_browser: false,
             };
-            let c = creds::credentials(env, &role, interaction(false, flags, false))?;
-            Some(aws_credential_types::Credentials::new(
-                c.access_key_id,
-                c.secret_access_key.expose(),
-                Some(c.session_token.expose().to_owned()),
-                Some(c.expiration.into()),
-                "awsso",
-            ))
+            let c = resolve::credentials(env, &config, &profile, interaction(false, flags, false))?;
+            Some(c.to_sdk("awsso"))
         }
     } else {
         let key = |k: &str| env.get(k).map(str::to_owned);
@@ -151,5 +144,5 @@ fn verify(env: &Env, report: &Report) -> anyhow::Result<Verified> {
         Some(c) => Signer::Credentials(c),
         None => Signer::Profile(report.profile.clone().unwrap_or_default()),
     };
-    sts::caller_identity(signer, &region)
+    sts::caller_identity(env, signer, &region)
 }

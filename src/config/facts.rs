@@ -13,6 +13,8 @@ use std::path::Path;
 use crate::config::{Files, Kind};
 use crate::env::Env;
 
+/// Changes whenever what [`Facts`] holds for a profile changes.
+const FORMAT: &str = "2";
 /// How many profiles the file remembers; the prompt only ever asks for the active one.
 const KEEP: usize = 32;
 
@@ -57,11 +59,26 @@ fn fingerprint(env: &Env) -> String {
         );
         format!("{}={stamp}", path.display())
     };
+    // The version: facts an older awsso resolved (before role chains, say) are resolved again.
     format!(
-        "{}|{}",
+        "{FORMAT}|{}|{}",
         one(env.config_file().as_deref()),
         one(env.credentials_file().as_deref())
     )
+}
+
+/// The facts of one profile. A role chain shows the account and role of its last `role_arn`, and the session
+/// (and token) of the SSO profile at its root (protocol.md §12.1).
+fn resolve(config: &crate::config::Config<'_>, p: &crate::config::Profile<'_, '_>) -> Facts {
+    let s = crate::config::chain::summary(config, p);
+    Facts {
+        kind: p.kind(),
+        account_id: s.account_id.map(str::to_owned),
+        role_name: s.role_name.map(str::to_owned),
+        sso_session: s.sso_session.map(str::to_owned),
+        region: p.region().map(str::to_owned),
+        token_key: s.token_key.map(str::to_owned),
+    }
 }
 
 /// The facts of profile `name`, or `None` when it is not a profile or the files cannot be read (the prompt then
@@ -82,14 +99,7 @@ pub(crate) fn of(env: &Env, name: &str) -> Option<Facts> {
     }
     let files = Files::load(env).ok()?;
     let config = files.parse().ok()?;
-    let facts = config.profile(name).map(|p| Facts {
-        kind: p.kind(),
-        account_id: p.account_id().map(str::to_owned),
-        role_name: p.role_name().map(str::to_owned),
-        sso_session: p.sso_session_name().map(str::to_owned),
-        region: p.region().map(str::to_owned),
-        token_key: p.token_cache_key().map(str::to_owned),
-    });
+    let facts = config.profile(name).map(|p| resolve(&config, &p));
     if store.profiles.len() >= KEEP {
         store.profiles.clear();
     }

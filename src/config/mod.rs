@@ -4,6 +4,7 @@
 //! [`Files`] owns the text that was read; [`Config`] borrows from it. Nothing here touches the network or the token
 //! cache.
 
+pub(crate) mod chain;
 pub(crate) mod edit;
 pub(crate) mod facts;
 pub(crate) mod hints;
@@ -236,23 +237,40 @@ impl<'a> Config<'a> {
     }
 }
 
+/// How a profile gets its credentials, in botocore's order of precedence for a named profile (protocol.md §12.1):
+/// assume-role, then SSO, static keys, `credential_process`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum Kind {
+    /// `role_arn` (without `web_identity_token_file`): AssumeRole over a `source_profile` or `credential_source`.
+    Chained,
     /// `sso_session = …`: a refreshable token shared by every profile of the session.
     Sso,
     /// `sso_start_url` in the profile: an 8-hour token keyed by the start URL.
     LegacySso,
+    /// `aws_access_key_id` and `aws_secret_access_key`.
+    Static,
+    /// `credential_process = …`.
+    Process,
+    /// Nothing awsso resolves (web identity, region-only profiles, …).
     Other,
 }
 
 impl Kind {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
+            Kind::Chained => "chained",
             Kind::Sso => "sso",
             Kind::LegacySso => "legacy-sso",
+            Kind::Static => "static",
+            Kind::Process => "process",
             Kind::Other => "other",
         }
+    }
+
+    /// Whether the profile logs in through IAM Identity Center itself.
+    pub(crate) fn is_sso(self) -> bool {
+        matches!(self, Kind::Sso | Kind::LegacySso)
     }
 }
 
@@ -269,13 +287,40 @@ impl<'c> Profile<'c, '_> {
     }
 
     pub(crate) fn kind(&self) -> Kind {
+        if self.has_role() {
+            Kind::Chained
+        } else {
+            self.source_kind()
+        }
+    }
+
+    /// The kind as a source profile sees it: botocore's profile providers, without assume-role (§12.1).
+    pub(crate) fn source_kind(&self) -> Kind {
         if self.props.get_nonempty("sso_session").is_some() {
             Kind::Sso
         } else if self.props.get_nonempty("sso_start_url").is_some() {
             Kind::LegacySso
+        } else if self.props.get("aws_access_key_id").is_some() && self.props.get("aws_secret_access_key").is_some() {
+            Kind::Static
+        } else if self.props.get_nonempty("credential_process").is_some() {
+            Kind::Process
         } else {
             Kind::Other
         }
+    }
+
+    /// `role_arn` without `web_identity_token_file`: botocore's assume-role profile (§12.1).
+    pub(crate) fn has_role(&self) -> bool {
+        self.props.get("role_arn").is_some() && self.props.get("web_identity_token_file").is_none()
+    }
+
+    /// Either static key present (botocore's `_has_static_credentials`: one is enough to count).
+    pub(crate) fn has_static_keys(&self) -> bool {
+        self.props.get("aws_access_key_id").is_some() || self.props.get("aws_secret_access_key").is_some()
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&'c str> {
+        self.props.get(key)
     }
 
     pub(crate) fn sso_session_name(&self) -> Option<&'c str> {
@@ -299,28 +344,28 @@ impl<'c> Profile<'c, '_> {
     }
 
     pub(crate) fn start_url(&self) -> Option<&'c str> {
-        match self.kind() {
+        match self.source_kind() {
             Kind::Sso => self.sso_session()?.get_nonempty("sso_start_url"),
             Kind::LegacySso => self.props.get_nonempty("sso_start_url"),
-            Kind::Other => None,
+            _ => None,
         }
     }
 
     pub(crate) fn sso_region(&self) -> Option<&'c str> {
-        match self.kind() {
+        match self.source_kind() {
             Kind::Sso => self.sso_session()?.get_nonempty("sso_region"),
             Kind::LegacySso => self.props.get_nonempty("sso_region"),
-            Kind::Other => None,
+            _ => None,
         }
     }
 
     /// What names the token file: the session name, or the start URL exactly as written for legacy profiles
     /// (protocol.md §1.1).
     pub(crate) fn token_cache_key(&self) -> Option<&'c str> {
-        match self.kind() {
+        match self.source_kind() {
             Kind::Sso => self.sso_session_name(),
             Kind::LegacySso => self.props.get_nonempty("sso_start_url"),
-            Kind::Other => None,
+            _ => None,
         }
     }
 }

@@ -25,7 +25,7 @@ fn profiles_sessions_and_kinds() {
     let old = cfg.profile("old").unwrap();
     assert_eq!(old.kind(), Kind::LegacySso);
     assert_eq!(old.token_cache_key(), Some("https://x.awsapps.com/start"));
-    assert_eq!(cfg.profile("keys").unwrap().kind(), Kind::Other);
+    assert_eq!(cfg.profile("keys").unwrap().kind(), Kind::Other, "one key alone is not credentials");
 }
 
 #[test]

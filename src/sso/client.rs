@@ -1,5 +1,6 @@
-//! The AWS SDK clients for SSO OIDC and the SSO portal, built the way aws-config builds them so that
-//! `AWS_ENDPOINT_URL_SSO_OIDC` / `AWS_ENDPOINT_URL_SSO` (or `AWS_ENDPOINT_URL`) redirect them (protocol.md §6.3, §9).
+//! The AWS SDK clients awsso calls (SSO OIDC, the SSO portal, STS), each sent to its own endpoint only: the
+//! `AWS_ENDPOINT_URL_SSO_OIDC` / `_SSO` / `_STS` override (or `AWS_ENDPOINT_URL`), else AWS's regional endpoint
+//! (protocol.md §6.3, §9); one runtime helper and one HTTPS stack for all of them.
 //!
 //! One HTTPS stack only: rustls with the ring provider, instead of the SDK defaults that compile two TLS stacks.
 
@@ -26,12 +27,39 @@ pub(crate) fn https() -> aws_sdk_sso::config::SharedHttpClient {
         .build_https()
 }
 
-pub(crate) fn oidc(config: &SdkConfig) -> aws_sdk_ssooidc::Client {
-    aws_sdk_ssooidc::Client::new(config)
+/// The OIDC client, sent to [`oidc_base_url`] and nowhere else: set explicitly, so an `endpoint_url` of whatever
+/// profile is active in the shell never receives a client secret or a refresh token.
+pub(crate) fn oidc(env: &Env, config: &SdkConfig) -> aws_sdk_ssooidc::Client {
+    let region = config.region().map_or("us-east-1", |r| r.as_ref()).to_owned();
+    let conf = aws_sdk_ssooidc::config::Builder::from(config)
+        .endpoint_url(oidc_base_url(env, &region))
+        .build();
+    aws_sdk_ssooidc::Client::from_conf(conf)
 }
 
-pub(crate) fn portal(config: &SdkConfig) -> aws_sdk_sso::Client {
-    aws_sdk_sso::Client::new(config)
+/// The portal client, sent to [`portal_base_url`] and nowhere else (the bearer token goes with every call).
+pub(crate) fn portal(env: &Env, config: &SdkConfig) -> aws_sdk_sso::Client {
+    let region = config.region().map_or("us-east-1", |r| r.as_ref()).to_owned();
+    let conf = aws_sdk_sso::config::Builder::from(config)
+        .endpoint_url(portal_base_url(env, &region))
+        .build();
+    aws_sdk_sso::Client::from_conf(conf)
+}
+
+/// Where STS calls go: `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, else the regional endpoint (protocol.md
+/// §6.3, §12.4).
+pub(crate) fn sts_base_url(env: &Env, region: &str) -> String {
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    env.get("AWS_ENDPOINT_URL_STS")
+        .or_else(|| env.get("AWS_ENDPOINT_URL"))
+        .map_or_else(
+            || format!("https://sts.{region}.{suffix}"),
+            |u| u.trim_end_matches('/').to_owned(),
+        )
 }
 
 /// The OIDC base URL the browser is sent to for `/authorize`: the endpoint override if any, else the regional

@@ -77,7 +77,7 @@ pub(crate) fn credentials(env: &Env, role: &Role, interaction: Interaction) -> a
     let creds = loop {
         let result = client::block_on(async {
             let config = client::sdk_config(&role.target.region).await;
-            client::portal(&config)
+            client::portal(env, &config)
                 .get_role_credentials()
                 .account_id(&role.account_id)
                 .role_name(&role.role_name)

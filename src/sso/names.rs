@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use crate::clock::{cli_timestamp, now};
-use crate::config::Profile;
+use crate::config::chain::Summary;
 use crate::env::Env;
 use crate::paths;
 use crate::private_fs::write_private;
@@ -62,9 +62,9 @@ impl<'e> Remembered<'e> {
         }
     }
 
-    /// The name of the profile's account, if `awsso accounts` has seen it.
-    pub(crate) fn of(&mut self, profile: &Profile<'_, '_>) -> Option<String> {
-        let (key, account) = profile.token_cache_key().zip(profile.account_id())?;
+    /// The name of the account a profile points at, if `awsso accounts` has seen it.
+    pub(crate) fn of(&mut self, profile: &Summary<'_>) -> Option<String> {
+        let (key, account) = profile.token_key.zip(profile.account_id)?;
         let env = self.env;
         self.sessions
             .entry(key.to_owned())

@@ -57,21 +57,6 @@ impl RoleCredentials {
             account_id: s("AccountId").unwrap_or_default().to_owned(),
         })
     }
-
-    /// The `credential_process` document, Version 1 (protocol.md §8): `Version` a JSON number and first, as
-    /// `aws configure export-credentials` orders it (§7.2), but with a `Z` expiration, which every SDK accepts.
-    pub(crate) fn process_json(&self) -> String {
-        let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
-        format!(
-            "{{\n  \"Version\": 1,\n  \"AccessKeyId\": {},\n  \"SecretAccessKey\": {},\n  \"SessionToken\": {},\n  \
-             \"Expiration\": {},\n  \"AccountId\": {}\n}}\n",
-            q(&self.access_key_id),
-            q(self.secret_access_key.expose()),
-            q(self.session_token.expose()),
-            q(&cli_timestamp(self.expiration)),
-            q(&self.account_id),
-        )
-    }
 }
 
 /// The CLI's role-credential cache key: SHA-1 of `json.dumps({accountId, roleName, sessionName | startUrl},
@@ -154,9 +139,6 @@ mod tests {
             r#"{"ProviderType": "sso", "Credentials": {"AccessKeyId": "ASIA...", "SecretAccessKey": "wJalrXUtnFEMI/K7MDENG", "SessionToken": "IQoJb3JpZ2luX2VjE", "Expiration": "2026-11-26T03:36:53Z", "AccountId": "111111111111"}}"#
         );
         assert_eq!(RoleCredentials::from_cli_json(json.as_bytes()), Some(creds.clone()));
-        let doc: serde_json::Value = serde_json::from_str(&creds.process_json()).unwrap();
-        assert_eq!(doc["Version"], 1, "a JSON number, as both SDKs require");
-        assert_eq!(doc["Expiration"], "2026-11-26T03:36:53Z");
         let shown = format!("{creds:?}");
         assert!(
             !shown.contains("wJalrXUtnFEMI") && !shown.contains("IQoJb3JpZ2luX2VjE"),

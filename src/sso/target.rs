@@ -2,7 +2,7 @@
 //! from `--sso-session`, `--profile`, or the active or default profile.
 
 use crate::config::hints::unknown_profile;
-use crate::config::{Config, Kind, Profile};
+use crate::config::{Config, Kind, Profile, chain};
 use crate::env::Env;
 use crate::error::Error;
 
@@ -40,7 +40,8 @@ pub(crate) fn parse_scopes(raw: &str) -> Vec<String> {
         .collect()
 }
 
-/// The login target of a profile: its `[sso-session]`, or the start URL of a legacy profile.
+/// The login target of a profile: its `[sso-session]`, or the start URL of a legacy profile; for a role chain,
+/// those of the SSO profile at its root (protocol.md §12.1).
 pub(crate) fn for_profile(config: &Config<'_>, profile: &Profile<'_, '_>) -> anyhow::Result<Target> {
     match profile.kind() {
         Kind::Sso => for_session(config, profile.sso_session_name().unwrap_or_default()),
@@ -58,8 +59,16 @@ pub(crate) fn for_profile(config: &Config<'_>, profile: &Profile<'_, '_>) -> any
                 .to_owned(),
             scopes: None,
         }),
-        Kind::Other => Err(Error::Usage(format!(
-            "profile `{}` does not use IAM Identity Center (no sso_session or sso_start_url)",
+        Kind::Chained => match chain::plan(config, profile)?.sso_root().and_then(|r| config.profile(r)) {
+            Some(root) => for_profile(config, &root),
+            None => Err(Error::Usage(format!(
+                "profile `{}` does not stand on IAM Identity Center: its role chain starts from keys or a process",
+                profile.name()
+            ))
+            .into()),
+        },
+        Kind::Static | Kind::Process | Kind::Other => Err(Error::Usage(format!(
+            "profile `{}` does not use IAM Identity Center (no sso_session, sso_start_url or role chain over one)",
             profile.name()
         ))
         .into()),
@@ -114,10 +123,13 @@ pub(crate) fn resolve(
         let p = config.profile(name).ok_or_else(|| unknown_profile(config, name))?;
         return for_profile(config, &p);
     }
-    if let Some(p) = config.profile("default")
-        && p.kind() != Kind::Other
-    {
-        return for_profile(config, &p);
+    if let Some(p) = config.profile("default") {
+        if p.kind().is_sso() {
+            return for_profile(config, &p);
+        }
+        if let Ok(target) = for_profile(config, &p) {
+            return Ok(target);
+        }
     }
     let mut sessions = config.sso_sessions.names();
     match (sessions.next(), sessions.next(), explicit) {

@@ -66,3 +66,16 @@ pub(crate) fn render(event: &Event<'_>) {
         }
     }
 }
+
+/// Ask a one-line question on the terminal (stderr), for [`crate::report::ask`]; `None` when it cannot be asked
+/// or the user cancels.
+pub(crate) fn ask_line(question: &str) -> Option<String> {
+    let _sigint = interrupt::SigintGuard::install().ok()?;
+    let answer = dialoguer::Input::<String>::new()
+        .with_prompt(question)
+        .report(false)
+        .interact_text_on(&dialoguer::console::Term::stderr())
+        .ok();
+    let _ = dialoguer::console::Term::stderr().show_cursor();
+    answer.map(|a| a.trim().to_owned())
+}

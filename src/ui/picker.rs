@@ -57,12 +57,13 @@ fn rows(env: &Env, config: &Config<'_>) -> (Vec<String>, Vec<String>) {
     let cells: Vec<[String; 5]> = config
         .all_profiles()
         .map(|p| {
+            let s = crate::config::chain::summary(config, &p);
             [
                 p.name().to_owned(),
-                p.account_id().unwrap_or_default().to_owned(),
-                remembered.of(&p).unwrap_or_default(),
-                p.role_name().unwrap_or_default().to_owned(),
-                p.sso_session_name().unwrap_or_default().to_owned(),
+                s.account_id.unwrap_or_default().to_owned(),
+                remembered.of(&s).unwrap_or_default(),
+                s.role_name.unwrap_or_default().to_owned(),
+                s.sso_session.unwrap_or_default().to_owned(),
             ]
         })
         .collect();

@@ -118,7 +118,7 @@ fn try_refresh(env: &Env, target: &Target, token: &Token, lock: &mut Lock) -> an
     lock.record_refresh_attempt(now());
     let result = client::block_on(async {
         let config = client::sdk_config(&target.region).await;
-        client::oidc(&config)
+        client::oidc(env, &config)
             .create_token()
             .client_id(client_id)
             .client_secret(client_secret.expose())
@@ -183,7 +183,7 @@ fn login_locked(env: &Env, target: &Target, opts: Options) -> anyhow::Result<Tok
 
 async fn flow(env: &Env, target: &Target, opts: Options, timeout: std::time::Duration) -> anyhow::Result<Token> {
     let config = client::sdk_config(&target.region).await;
-    let oidc = client::oidc(&config);
+    let oidc = client::oidc(env, &config);
     // PKCE needs an sso-session (the CLI uses the device flow for legacy profiles, §4).
     let pkce = target.session.is_some() && !opts.device_code && crate::browser::reachable(env);
     // Where no browser can be reached, none is tried (a failed attempt would only add noise).
@@ -282,10 +282,19 @@ pub(crate) fn ensure_for_profile(
     profile: &crate::config::Profile<'_, '_>,
     interaction: Interaction,
 ) -> anyhow::Result<()> {
-    if profile.kind() == crate::config::Kind::Other {
-        return Ok(());
-    }
-    let target = crate::sso::target::for_profile(config, profile)?;
+    use crate::config::Kind;
+    let root = match profile.kind() {
+        Kind::Sso | Kind::LegacySso => *profile,
+        // A chain needs the login of the SSO profile at its root, if it stands on one (protocol.md §12.1).
+        Kind::Chained => match crate::config::chain::plan(config, profile)?.sso_root() {
+            Some(name) => config
+                .profile(name)
+                .ok_or_else(|| anyhow!("profile `{name}` disappeared from the config"))?,
+            None => return Ok(()),
+        },
+        Kind::Static | Kind::Process | Kind::Other => return Ok(()),
+    };
+    let target = crate::sso::target::for_profile(config, &root)?;
     let hint = crate::sso::target::login_command(&target, Some(profile.name()));
     ensure_token(env, &target, interaction, &hint).map(drop)
 }
