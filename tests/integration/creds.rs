@@ -4,7 +4,9 @@
 
 use std::process::{Command, Output, Stdio};
 
-use crate::util::{Emulator, Sandbox, assert_clean_failure, python, require, sha1_hex, stderr, stdout};
+use crate::util::{Emulator, Sandbox, assert_clean_failure, sha1_hex, stderr, stdout};
+#[cfg(feature = "real-tools")]
+use crate::util::{python, require};
 
 const CONFIG: &str = "\
 [sso-session corp]
@@ -47,6 +49,7 @@ fn process_doc(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("credential_process JSON")
 }
 
+#[cfg(feature = "real-tools")]
 /// The variables `use --creds` sets and removes, in each real shell: the environment before and after `eval`
 /// differs in exactly these, and boto3 started from that shell resolves the same access key from it.
 #[test]
@@ -151,6 +154,7 @@ fn role_credentials_are_cached_where_the_aws_cli_looks() {
     assert!(!path.exists());
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn boto3_runs_credential_process() {
     let emu = Emulator::start(&["--auto-approve"]);
@@ -357,6 +361,7 @@ fn exec_passes_status_signals_and_keeps_secrets_off_argv() {
     );
 }
 
+#[cfg(feature = "real-tools")]
 /// `whoami` offline in both modes, and `--verify` against moto's STS on loopback.
 #[test]
 fn whoami_offline_and_verified_by_sts() {
@@ -415,12 +420,14 @@ fn whoami_offline_and_verified_by_sts() {
     assert_clean_failure(&nothing, 1, "no AWS identity is active");
 }
 
+#[cfg(feature = "real-tools")]
 /// moto's server on an ephemeral loopback port, answering STS.
 struct Moto {
     child: std::process::Child,
     url: String,
 }
 
+#[cfg(feature = "real-tools")]
 impl Moto {
     fn start() -> Self {
         let server = python().with_file_name("moto_server");
@@ -448,6 +455,7 @@ impl Moto {
     }
 }
 
+#[cfg(feature = "real-tools")]
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();

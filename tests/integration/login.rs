@@ -3,7 +3,9 @@
 
 use std::process::Output;
 
-use crate::util::{Emulator, Sandbox, python, sha1_hex, stderr, stdout};
+use crate::util::{Emulator, Sandbox, sha1_hex, stderr, stdout};
+#[cfg(feature = "real-tools")]
+use crate::util::python;
 
 const CONFIG: &str = "\
 [sso-session corp]
@@ -234,6 +236,7 @@ fn pkce_login_through_a_redirecting_browser() {
     assert_no_secrets(&sb, &[&out]);
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn chromium_completes_the_pkce_login() {
     let chromium = crate::util::require("chromium");
@@ -486,6 +489,7 @@ fn logout_calls_the_portal_then_deletes_the_token() {
     assert!(!token_path(&sb, "corp").exists());
 }
 
+#[cfg(feature = "real-tools")]
 /// botocore reads what awsso writes, refreshes it, and awsso reads what botocore wrote.
 #[test]
 fn botocore_and_awsso_share_the_token_cache() {

@@ -4,7 +4,9 @@
 
 use std::process::Stdio;
 
-use crate::util::{Emulator, Sandbox, assert_clean_failure, python, stderr, stdout};
+use crate::util::{Emulator, Sandbox, assert_clean_failure, stderr};
+#[cfg(feature = "real-tools")]
+use crate::util::{python, stdout};
 
 const CONFIG: &str = "\
 # My AWS config. Hand-edited; keep these comments.
@@ -48,10 +50,12 @@ fn config(sb: &Sandbox) -> String {
     std::fs::read_to_string(sb.path(".aws/config")).unwrap()
 }
 
+#[cfg(feature = "real-tools")]
 fn populated(text: &str) -> usize {
     text.matches("awsso_populated = true").count()
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn two_thousand_accounts_through_429s_then_a_byte_identical_rerun() {
     let emu = Emulator::start(&[
@@ -151,6 +155,7 @@ fn a_portal_that_dies_halfway_changes_nothing() {
     assert_eq!(config(&sb), before, "a run that cannot finish writes nothing");
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn ownership_user_keys_prune_and_dry_run() {
     let emu = Emulator::start(&["--auto-approve", "--accounts", "4", "--roles", "2"]);

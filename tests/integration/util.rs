@@ -191,6 +191,7 @@ impl Drop for Emulator {
     }
 }
 
+#[cfg(feature = "real-tools")]
 /// The Python that has botocore and boto3 (.venv, made by scripts/setup-tests); never skipped.
 pub(crate) fn python() -> PathBuf {
     let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
