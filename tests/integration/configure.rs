@@ -9,7 +9,7 @@ use std::process::Output;
 #[cfg(feature = "real-tools")]
 use crate::interactive::{Tmux, posix_word};
 #[cfg(feature = "real-tools")]
-use crate::util::{AWSSO, Emulator, python, stdout};
+use crate::util::{AWSSO, Emulator, boto3_credentials, python, stdout};
 use crate::util::{Sandbox, stderr};
 
 const URL: &str = "https://d-0000000000.awsapps.com/start";
@@ -125,13 +125,11 @@ fn flags_write_what_aws_configure_sso_writes_and_boto3_uses_it() {
     // After a login, boto3 gets role credentials for the profile from the emulator.
     let login = sb.run(&["login", "--sso-session", "corp", "--use-device-code", "--no-browser"]);
     assert!(login.status.success(), "{}", stderr(&login));
-    let script = "import boto3\n\
-                  creds = boto3.Session(profile_name='dev').get_credentials().get_frozen_credentials()\n\
-                  print(creds.access_key)\n";
-    let out = sb.command(python()).args(["-c", script]).output().unwrap();
-    assert!(out.status.success(), "boto3: {}", stderr(&out));
-    assert!(!stdout(&out).trim().is_empty());
-    assert_eq!(emu.stats()["get_role_credentials"].as_u64(), Some(1));
+    let boto = &boto3_credentials(&sb, &["dev"])[0];
+    assert_eq!((&boto["method"], &boto["region"]), (&"sso".into(), &"eu-west-1".into()));
+    // The one set of credentials the emulator issued, for the account and role written above.
+    let key = boto["access_key"].as_str().unwrap().to_owned();
+    assert_eq!(emu.issued_credentials(), [("111111111111".into(), "Admin".into(), key)]);
 }
 
 /// A hand-kept file with CRLF endings, comments everywhere, odd spacing and a legacy profile.

@@ -421,7 +421,9 @@ fn whoami_offline_and_verified_by_sts() {
 }
 
 #[cfg(feature = "real-tools")]
-/// moto's server on an ephemeral loopback port, answering STS.
+/// moto's server answering STS on a loopback port it binds itself (tests/support/moto_server.py binds port 0 and
+/// reports the port: no window in which another process can take it). Killed when dropped.
+#[cfg(feature = "real-tools")]
 struct Moto {
     child: std::process::Child,
     url: String,
@@ -430,27 +432,26 @@ struct Moto {
 #[cfg(feature = "real-tools")]
 impl Moto {
     fn start() -> Self {
-        let server = python().with_file_name("moto_server");
-        assert!(server.exists(), "moto is needed: run scripts/setup-tests");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(server)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
+        use std::io::BufRead as _;
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/moto_server.py");
+        let mut child = Command::new(python())
+            .arg(script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
+            .expect("start moto");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
             .unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(std::time::Instant::now() < deadline, "moto_server did not start");
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
+        assert!(
+            line.starts_with("http://127.0.0.1:"),
+            "moto said {line:?}: is moto in .venv? run scripts/setup-tests"
+        );
         Self {
             child,
-            url: format!("http://127.0.0.1:{port}"),
+            url: line.trim().to_owned(),
         }
     }
 }
