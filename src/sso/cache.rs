@@ -173,10 +173,4 @@ mod tests {
             "accessToken is required"
         );
     }
-
-    #[test]
-    fn debug_never_shows_tokens() {
-        let t = parse_token(br#"{"accessToken": "SECRET-AT", "expiresAt": "2026-11-26T01:00:00Z", "refreshToken": "SECRET-RT", "clientId": "c", "clientSecret": "SECRET-CS"}"#).unwrap();
-        assert!(!format!("{t:?}").contains("SECRET"));
-    }
 }

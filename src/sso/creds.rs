@@ -276,20 +276,26 @@ mod tests {
     fn cache_file_matches_the_cli_and_round_trips() {
         let creds = RoleCredentials {
             access_key_id: "ASIA...".into(),
-            secret_access_key: Secret::new("..."),
-            session_token: Secret::new("..."),
+            secret_access_key: Secret::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            session_token: Secret::new("IQoJb3JpZ2luX2VjEXAMPLETOKEN"),
             expiration: datetime!(2026-11-26 03:36:53 UTC),
             account_id: "111111111111".into(),
         };
         let json = creds.to_cli_json();
         assert_eq!(
             json,
-            r#"{"ProviderType": "sso", "Credentials": {"AccessKeyId": "ASIA...", "SecretAccessKey": "...", "SessionToken": "...", "Expiration": "2026-11-26T03:36:53Z", "AccountId": "111111111111"}}"#
+            r#"{"ProviderType": "sso", "Credentials": {"AccessKeyId": "ASIA...", "SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "SessionToken": "IQoJb3JpZ2luX2VjEXAMPLETOKEN", "Expiration": "2026-11-26T03:36:53Z", "AccountId": "111111111111"}}"#
         );
         assert_eq!(RoleCredentials::from_cli_json(json.as_bytes()), Some(creds.clone()));
         let doc: serde_json::Value = serde_json::from_str(&creds.process_json()).unwrap();
         assert_eq!(doc["Version"], 1, "a JSON number, as both SDKs require");
         assert_eq!(doc["Expiration"], "2026-11-26T03:36:53Z");
-        assert!(!format!("{creds:?}").contains("SecretAccessKey"));
+        // Debug (what a log line or a panic shows) names the key id but never the secret key or the session token.
+        let debug = format!("{creds:?}");
+        assert!(debug.contains("ASIA..."), "{debug}");
+        assert!(
+            !debug.contains("wJalrXUtnFEMI") && !debug.contains("IQoJb3JpZ2lu"),
+            "{debug}"
+        );
     }
 }
