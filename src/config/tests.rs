@@ -25,7 +25,11 @@ fn profiles_sessions_and_kinds() {
     let old = cfg.profile("old").unwrap();
     assert_eq!(old.kind(), Kind::LegacySso);
     assert_eq!(old.token_cache_key(), Some("https://x.awsapps.com/start"));
-    assert_eq!(cfg.profile("keys").unwrap().kind(), Kind::Other, "one key alone is not credentials");
+    assert_eq!(
+        cfg.profile("keys").unwrap().kind(),
+        Kind::Other,
+        "one key alone is not credentials"
+    );
 }
 
 #[test]
@@ -67,6 +71,7 @@ fn parse_errors_name_file_and_line() {
 }
 
 /// The Python interpreter that has botocore: `AWSSO_TEST_PYTHON`, else the project venv made by `scripts/setup-tests`.
+#[cfg(feature = "real-tools")]
 #[allow(clippy::disallowed_methods)] // test-only
 pub(crate) fn test_python() -> std::path::PathBuf {
     if let Ok(p) = std::env::var("AWSSO_TEST_PYTHON") {
@@ -80,9 +85,8 @@ pub(crate) fn test_python() -> std::path::PathBuf {
     venv
 }
 
-/// awsso and botocore must see the same profiles and sso-sessions for every fixture, and fail on the same files.
-#[test]
-fn differential_against_botocore() {
+/// The fixture directories of the botocore corpus (tests/fixtures/configs), sorted.
+fn corpus_dirs() -> Vec<std::path::PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/configs");
     let mut dirs: Vec<_> = std::fs::read_dir(&root)
         .unwrap()
@@ -90,16 +94,75 @@ fn differential_against_botocore() {
         .filter(|p| p.is_dir())
         .collect();
     dirs.sort();
-    assert!(dirs.len() >= 30, "the corpus has shrunk to {} fixtures", dirs.len());
+    assert!(dirs.len() >= 60, "the corpus has shrunk to {} fixtures", dirs.len());
+    dirs
+}
+
+/// `None` when awsso reads the fixture in `dir` as botocore did (`expected`: botocore_dump.py's JSON line), else
+/// the difference.
+fn differs_from(dir: &Path, expected: &serde_json::Value) -> Option<String> {
+    let (cfg, creds) = (dir.join("config"), dir.join("credentials"));
+    let env = Env::from_pairs([
+        ("AWS_CONFIG_FILE", cfg.to_str().unwrap()),
+        ("AWS_SHARED_CREDENTIALS_FILE", creds.to_str().unwrap()),
+    ]);
+    let got = Files::load(&env).and_then(|files| {
+        let config = files.parse()?;
+        Ok(serde_json::json!({
+            "profiles": named_to_json(&config.profiles),
+            "sso_sessions": named_to_json(&config.sso_sessions),
+        }))
+    });
+    match (expected.get("error"), got) {
+        (Some(_), Err(e)) => {
+            let msg = e.to_string();
+            let named = msg.contains("line ") && msg.contains(dir.file_name().unwrap().to_str().unwrap());
+            (!named).then(|| format!("{}: the error names no file and line: {msg}", dir.display()))
+        }
+        (None, Ok(got)) if got == *expected => None,
+        (_, got) => Some(format!(
+            "{}:\n  botocore: {expected}\n  awsso:    {got:?}",
+            dir.display()
+        )),
+    }
+}
+
+/// awsso sees the same profiles and sso-sessions as botocore did for every fixture, and fails on the same files:
+/// against the `botocore.json` recorded beside each fixture, so this runs without Python; the live test below
+/// keeps the recordings honest.
+#[test]
+fn matches_the_recorded_botocore_view_of_every_fixture() {
+    let dirs = corpus_dirs();
+    let failures: Vec<String> = dirs
+        .iter()
+        .filter_map(|dir| {
+            let recorded = std::fs::read(dir.join("botocore.json")).expect("every fixture has a botocore.json");
+            differs_from(dir, &serde_json::from_slice(&recorded).unwrap())
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures differ:\n{}",
+        failures.len(),
+        dirs.len(),
+        failures.join("\n")
+    );
+}
+
+/// The same against botocore itself, run live from `.venv`: awsso agrees with it, and so does each recorded
+/// `botocore.json` (a botocore upgrade that reads a fixture differently shows up here, not as a stale recording).
+#[cfg(feature = "real-tools")]
+#[test]
+fn differential_against_live_botocore() {
+    let dirs = corpus_dirs();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/botocore_dump.py");
     let python = test_python();
     let mut failures = Vec::new();
     for dir in &dirs {
-        let (cfg, creds) = (dir.join("config"), dir.join("credentials"));
         let out = std::process::Command::new(&python)
             .arg(&script)
-            .arg(&cfg)
-            .arg(&creds)
+            .arg(dir.join("config"))
+            .arg(dir.join("credentials"))
             .output()
             .expect("run python");
         assert!(
@@ -108,32 +171,16 @@ fn differential_against_botocore() {
             dir.display(),
             String::from_utf8_lossy(&out.stderr)
         );
-        let expected: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let env = Env::from_pairs([
-            ("AWS_CONFIG_FILE", cfg.to_str().unwrap()),
-            ("AWS_SHARED_CREDENTIALS_FILE", creds.to_str().unwrap()),
-        ]);
-        let got = Files::load(&env).and_then(|files| {
-            let config = files.parse()?;
-            Ok(serde_json::json!({
-                "profiles": named_to_json(&config.profiles),
-                "sso_sessions": named_to_json(&config.sso_sessions),
-            }))
-        });
-        match (expected.get("error"), got) {
-            (Some(_), Err(e)) => {
-                let msg = e.to_string();
-                assert!(
-                    msg.contains("line ") && msg.contains(dir.file_name().unwrap().to_str().unwrap()),
-                    "{msg}"
-                );
-            }
-            (None, Ok(got)) if got == expected => {}
-            (_, got) => failures.push(format!(
-                "{}:\n  botocore: {expected}\n  awsso:    {got:?}",
+        let live: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let recorded: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("botocore.json")).unwrap()).unwrap();
+        if live != recorded {
+            failures.push(format!(
+                "{}: botocore.json is stale (regenerate as tests/fixtures/configs/README.md says):\n  live:     {live}\n  recorded: {recorded}",
                 dir.display()
-            )),
+            ));
         }
+        failures.extend(differs_from(dir, &live));
     }
     assert!(
         failures.is_empty(),

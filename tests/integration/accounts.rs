@@ -4,8 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+#[cfg(feature = "real-tools")]
 use crate::interactive::{Tmux, posix_word};
-use crate::util::{AWSSO, Emulator, Sandbox, assert_clean_failure, sha1_hex, stderr, stdout};
+#[cfg(feature = "real-tools")]
+use crate::util::AWSSO;
+use crate::util::{Emulator, Sandbox, assert_clean_failure, sha1_hex, stderr, stdout};
 
 const CONFIG: &str = "\
 [sso-session corp]
@@ -324,6 +327,7 @@ fn use_without_a_profile_needs_a_terminal() {
     assert!(err.contains("awsso use PROFILE"), "{err}");
 }
 
+#[cfg(feature = "real-tools")]
 /// bash with the `init` wrapper (no prompt segment, so the prompt is just `STATUS $`), in tmux.
 fn bash_in_tmux(sb: &Sandbox) -> Tmux {
     sb.write(
@@ -341,6 +345,7 @@ fn bash_in_tmux(sb: &Sandbox) -> Tmux {
     t
 }
 
+#[cfg(feature = "real-tools")]
 /// The profile of a picker line: `❯ NAME  ACCOUNT ...` for the selected one, `  NAME  ACCOUNT ...` for the others.
 fn item(line: &str) -> Option<&str> {
     line.strip_prefix("❯ ")
@@ -349,6 +354,7 @@ fn item(line: &str) -> Option<&str> {
         .next()
 }
 
+#[cfg(feature = "real-tools")]
 /// The profiles the picker shows from line `from` of the pane on, top first, and the selected one. (A picker
 /// cancelled with Ctrl-C stays on the screen above.)
 fn items(lines: &[String], from: usize) -> (Vec<&str>, Option<&str>) {
@@ -360,6 +366,7 @@ fn items(lines: &[String], from: usize) -> (Vec<&str>, Option<&str>) {
     (shown, selected)
 }
 
+#[cfg(feature = "real-tools")]
 /// Type `awsso use`, press Enter, and wait for the picker to list every profile; where it starts on the pane.
 fn open_picker(t: &Tmux) -> usize {
     let from = t.lines().len() - 1;
@@ -371,6 +378,7 @@ fn open_picker(t: &Tmux) -> usize {
     from
 }
 
+#[cfg(feature = "real-tools")]
 /// Wait for the shell's prompt to show `status`.
 fn wait_for_status(t: &Tmux, status: i32) {
     let want = format!("{status} $");
@@ -379,10 +387,12 @@ fn wait_for_status(t: &Tmux, status: i32) {
     });
 }
 
+#[cfg(feature = "real-tools")]
 fn aws_profile(t: &Tmux) -> Vec<String> {
     t.run(r#"echo "AWS_PROFILE=${AWS_PROFILE-}""#).output
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn picker_in_bash_enter_chooses_esc_and_ctrl_c_cancel() {
     // Names come from the portal once; the picker then works offline.

@@ -4,7 +4,9 @@
 
 use std::process::{Command, Output, Stdio};
 
-use crate::util::{Emulator, Sandbox, assert_clean_failure, python, require, sha1_hex, stderr, stdout};
+use crate::util::{Emulator, Sandbox, assert_clean_failure, sha1_hex, stderr, stdout};
+#[cfg(feature = "real-tools")]
+use crate::util::{python, require};
 
 const CONFIG: &str = "\
 [sso-session corp]
@@ -47,6 +49,7 @@ fn process_doc(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("credential_process JSON")
 }
 
+#[cfg(feature = "real-tools")]
 /// The variables `use --creds` sets and removes, in each real shell: the environment before and after `eval`
 /// differs in exactly these, and boto3 started from that shell resolves the same access key from it.
 #[test]
@@ -151,6 +154,7 @@ fn role_credentials_are_cached_where_the_aws_cli_looks() {
     assert!(!path.exists());
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn boto3_runs_credential_process() {
     let emu = Emulator::start(&["--auto-approve"]);
@@ -357,6 +361,7 @@ fn exec_passes_status_signals_and_keeps_secrets_off_argv() {
     );
 }
 
+#[cfg(feature = "real-tools")]
 /// `whoami` offline in both modes, and `--verify` against moto's STS on loopback.
 #[test]
 fn whoami_offline_and_verified_by_sts() {
@@ -415,39 +420,43 @@ fn whoami_offline_and_verified_by_sts() {
     assert_clean_failure(&nothing, 1, "no AWS identity is active");
 }
 
-/// moto's server on an ephemeral loopback port, answering STS.
+#[cfg(feature = "real-tools")]
+/// moto's server answering STS on a loopback port it binds itself (tests/support/moto_server.py binds port 0 and
+/// reports the port: no window in which another process can take it). Killed when dropped.
+#[cfg(feature = "real-tools")]
 struct Moto {
     child: std::process::Child,
     url: String,
 }
 
+#[cfg(feature = "real-tools")]
 impl Moto {
     fn start() -> Self {
-        let server = python().with_file_name("moto_server");
-        assert!(server.exists(), "moto is needed: run scripts/setup-tests");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(server)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
+        use std::io::BufRead as _;
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/moto_server.py");
+        let mut child = Command::new(python())
+            .arg(script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
+            .expect("start moto");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
             .unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(std::time::Instant::now() < deadline, "moto_server did not start");
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
+        assert!(
+            line.starts_with("http://127.0.0.1:"),
+            "moto said {line:?}: is moto in .venv? run scripts/setup-tests"
+        );
         Self {
             child,
-            url: format!("http://127.0.0.1:{port}"),
+            url: line.trim().to_owned(),
         }
     }
 }
 
+#[cfg(feature = "real-tools")]
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -6,12 +6,19 @@
 //! segment in front. Every step types a line, presses Enter and polls `tmux capture-pane` until the next prompt is
 //! drawn, so nothing depends on fixed sleeps.
 
+#[cfg(feature = "real-tools")]
 use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+#[cfg(feature = "real-tools")]
+use std::process::Command;
+use std::process::Output;
+#[cfg(feature = "real-tools")]
+use std::time::Duration;
+#[cfg(feature = "real-tools")]
+use std::time::Instant;
 
 use crate::util::{AWSSO, Sandbox, require, stderr, stdout};
 
+#[cfg(feature = "real-tools")]
 /// How long one step may take before the test fails with the pane's contents.
 const DEADLINE: Duration = Duration::from_secs(10);
 
@@ -46,9 +53,11 @@ aws_secret_access_key = example
 /// Every profile in `CONFIG` and `CREDENTIALS`, in file order.
 const PROFILES: [&str; 5] = ["default", "p", "dev-admin", "plain", "creds-only"];
 
+#[cfg(feature = "real-tools")]
 /// What the prompt segment starts with while `p` is active; the time left follows.
 const SEGMENT: &str = "p 111111111111/Admin ";
 
+#[cfg(feature = "real-tools")]
 /// Fragments of what awsso prints (shell code for every shell, and the segment) that no shell variable may hold.
 const FRAGMENTS: [&str; 5] = [
     "export AWS_",
@@ -66,6 +75,7 @@ fn sandbox() -> Sandbox {
     sb
 }
 
+#[cfg(feature = "real-tools")]
 fn add_profile(sb: &Sandbox, name: &str) {
     let config = std::fs::read_to_string(sb.path(".aws/config")).unwrap();
     sb.write(
@@ -79,6 +89,7 @@ pub(crate) fn posix_word(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
+#[cfg(feature = "real-tools")]
 /// `value` as one single-quoted word for fish.
 fn fish_word(value: &str) -> String {
     format!("'{}'", value.replace('\\', r"\\").replace('\'', r"\'"))
@@ -106,6 +117,7 @@ fn init(sb: &Sandbox, args: &[&str]) -> String {
 // ---------------------------------------------------------------------------------------------------------------
 // tmux
 
+#[cfg(feature = "real-tools")]
 /// A tmux server on a socket inside the sandbox, with one session `t` running a shell in a 200x50 window.
 /// Dropping it kills the server, also when a test panics.
 pub(crate) struct Tmux {
@@ -114,6 +126,7 @@ pub(crate) struct Tmux {
     shell: &'static str,
 }
 
+#[cfg(feature = "real-tools")]
 impl Tmux {
     /// Start `shell ARGS` in a new detached session. The server inherits the sandbox's cleared environment plus
     /// `envs`.
@@ -225,6 +238,7 @@ impl Tmux {
     }
 }
 
+#[cfg(feature = "real-tools")]
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new(&self.program)
@@ -236,6 +250,7 @@ impl Drop for Tmux {
     }
 }
 
+#[cfg(feature = "real-tools")]
 /// A prompt as the rc files set it up (trailing blanks trimmed): `[SEGMENT ]STATUS $`, where STATUS is the last
 /// command's status as every place that shows it sees it, joined with `/` (see `start`).
 #[derive(Debug)]
@@ -246,6 +261,7 @@ pub(crate) struct Prompt {
     pub(crate) statuses: Vec<i32>,
 }
 
+#[cfg(feature = "real-tools")]
 impl Prompt {
     /// `None` for anything else, such as command output. The segment's form is checked by `Step::expect`, so a
     /// doubled or broken segment fails with a clear message rather than a timeout.
@@ -274,6 +290,7 @@ impl Prompt {
     }
 }
 
+#[cfg(feature = "real-tools")]
 pub(crate) struct Step {
     shell: &'static str,
     cmd: String,
@@ -281,6 +298,7 @@ pub(crate) struct Step {
     pub(crate) prompt: Prompt,
 }
 
+#[cfg(feature = "real-tools")]
 impl Step {
     /// The command printed `output`; the next prompt shows the segment of `p` exactly once (or no segment), and
     /// `status` everywhere the prompt shows the status.
@@ -311,6 +329,7 @@ impl Step {
 // ---------------------------------------------------------------------------------------------------------------
 // Interactive sessions
 
+#[cfg(feature = "real-tools")]
 /// How to drive one shell.
 struct Spec {
     name: &'static str,
@@ -330,6 +349,7 @@ struct Spec {
     once: &'static [(&'static str, &'static str)],
 }
 
+#[cfg(feature = "real-tools")]
 const BASH: Spec = Spec {
     name: "bash",
     show_profile: r#"echo "AWS_PROFILE=${AWS_PROFILE-}""#,
@@ -344,6 +364,7 @@ const BASH: Spec = Spec {
     ],
 };
 
+#[cfg(feature = "real-tools")]
 const ZSH: Spec = Spec {
     name: "zsh",
     show_profile: r#"print -r -- "AWS_PROFILE=${AWS_PROFILE-}""#,
@@ -358,6 +379,7 @@ const ZSH: Spec = Spec {
     ],
 };
 
+#[cfg(feature = "real-tools")]
 const FISH: Spec = Spec {
     name: "fish",
     show_profile: r#"echo "AWS_PROFILE=$AWS_PROFILE""#,
@@ -371,6 +393,7 @@ const FISH: Spec = Spec {
     once: &[("functions fish_prompt __awsso_original_fish_prompt", "__awsso_return $")],
 };
 
+#[cfg(feature = "real-tools")]
 /// Write the rc file for `spec` and start the shell in tmux.
 ///
 /// Each rc file sets a prompt that shows the last status the way users' prompts do, and what a prompt hook that
@@ -425,6 +448,7 @@ fn start(sb: &Sandbox, spec: &Spec) -> Tmux {
     }
 }
 
+#[cfg(feature = "real-tools")]
 /// The acceptance scenario for one shell: segment after `use`, gone after `unset`; `$?` survives the hooks; no
 /// variable holds awsso's output; sourcing the init (and the whole rc file) again changes nothing.
 fn session(spec: &Spec) {
@@ -494,21 +518,25 @@ fn session(spec: &Spec) {
     t.run("awsso use p").expect(&[], true, 0);
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn bash_interactive_session() {
     session(&BASH);
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn zsh_interactive_session() {
     session(&ZSH);
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn fish_interactive_session() {
     session(&FISH);
 }
 
+#[cfg(feature = "real-tools")]
 /// Tab in a real line editor: a unique prefix completes from the config, a change to the config shows at once (no
 /// cache), and an empty word lists every profile.
 fn tab_completion(spec: &Spec) {
@@ -546,11 +574,13 @@ fn tab_completion(spec: &Spec) {
     });
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn bash_tab_completes_profiles() {
     tab_completion(&BASH);
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn zsh_tab_completes_profiles() {
     tab_completion(&ZSH);
@@ -626,6 +656,7 @@ comp ''
     assert_eq!(candidates(parts[2]).0, profiles_plus(&["newprof"]), "{text}");
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn fish_complete_lists_current_profiles() {
     let sb = sandbox();
@@ -720,6 +751,7 @@ echo "pc=${{PROMPT_COMMAND-}}"
     }
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn zsh_init_is_clean_in_strict_mode() {
     let sb = sandbox();
@@ -754,6 +786,7 @@ print -r -- "pc=${{precmd_functions-}}"
     }
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn fish_init_is_clean() {
     let sb = sandbox();
@@ -788,6 +821,7 @@ true
     }
 }
 
+#[cfg(feature = "real-tools")]
 /// Split an init script into its own code and `clap_complete`'s generated completion block.
 fn split_completions(script: &str) -> (String, String) {
     let (mut own, mut generated, mut inside) = (String::new(), String::new(), false);
@@ -802,6 +836,7 @@ fn split_completions(script: &str) -> (String, String) {
     (own, generated)
 }
 
+#[cfg(feature = "real-tools")]
 fn shellcheck(script: &str, excludes: &[&str]) -> Output {
     let mut cmd = Command::new(require("shellcheck"));
     cmd.args(["--shell=bash", "--severity=style", "--norc"]);
@@ -819,6 +854,7 @@ fn shellcheck(script: &str, excludes: &[&str]) -> Output {
     child.wait_with_output().unwrap()
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn bash_init_passes_shellcheck() {
     let sb = sandbox();
@@ -838,6 +874,7 @@ fn bash_init_passes_shellcheck() {
     }
 }
 
+#[cfg(feature = "real-tools")]
 /// Every shell's own parser accepts every variant without running it.
 #[test]
 fn init_scripts_parse() {
@@ -862,6 +899,7 @@ fn init_scripts_parse() {
     }
 }
 
+#[cfg(feature = "real-tools")]
 /// On a terminal, `awsso use` logs in first when the session has no token: here the device flow (no browser can
 /// be reached: no `BROWSER`, no display), approved at once by the emulator, then the prompt shows the segment.
 #[test]

@@ -3,7 +3,11 @@
 
 use std::process::Output;
 
-use crate::util::{Emulator, Sandbox, python, sha1_hex, stderr, stdout};
+#[cfg(feature = "real-tools")]
+use crate::util::boto3_credentials;
+use crate::util::{
+    Emulator, Sandbox, assert_clean_failure, assert_clean_failure_after_progress, sha1_hex, stderr, stdout,
+};
 
 const CONFIG: &str = "\
 [sso-session corp]
@@ -84,18 +88,6 @@ fn assert_no_secrets(sb: &Sandbox, outputs: &[&Output]) {
             assert!(!all.contains(s.as_str()), "a secret leaked into: {all}");
         }
     }
-}
-
-/// A failure: one-line error, non-zero exit, empty stdout.
-fn assert_clean_failure(out: &Output, code: i32, needle: &str) {
-    assert_eq!(out.status.code(), Some(code), "stderr: {}", stderr(out));
-    assert!(out.stdout.is_empty(), "stdout: {}", stdout(out));
-    let err = stderr(out);
-    let last = err.lines().last().unwrap_or_default();
-    assert!(
-        last.starts_with("awsso: ") && last.contains(needle),
-        "expected `{needle}` in: {err}"
-    );
 }
 
 #[test]
@@ -234,6 +226,7 @@ fn pkce_login_through_a_redirecting_browser() {
     assert_no_secrets(&sb, &[&out]);
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn chromium_completes_the_pkce_login() {
     let chromium = crate::util::require("chromium");
@@ -369,9 +362,11 @@ fn faults_fail_cleanly_and_leave_the_cache_alone() {
     // Denied in the browser.
     let emu = Emulator::start(&["--deny-all"]);
     let sb = sandbox(&emu);
-    assert_clean_failure(
+    // Two lines of progress first: where to log in, and the code to confirm.
+    assert_clean_failure_after_progress(
         &sb.run(&["login", "--sso-session", "corp", "--use-device-code", "--no-browser"]),
         1,
+        2,
         "denied",
     );
     assert!(!token_path(&sb, "corp").exists());
@@ -379,9 +374,10 @@ fn faults_fail_cleanly_and_leave_the_cache_alone() {
     // The device code expires before anyone approves it.
     let emu = Emulator::start(&["--device-expires-in", "2"]);
     let sb = sandbox(&emu);
-    assert_clean_failure(
+    assert_clean_failure_after_progress(
         &sb.run(&["login", "--sso-session", "corp", "--use-device-code", "--no-browser"]),
         1,
+        2,
         "expired",
     );
     assert!(!token_path(&sb, "corp").exists());
@@ -399,7 +395,8 @@ fn a_redirect_with_the_wrong_state_is_refused() {
     );
     let script = sb.path("forge.sh");
     let sb = sb.env("BROWSER", &format!("sh {}", script.display()));
-    assert_clean_failure(&sb.run(&["login", "--sso-session", "corp"]), 1, "state mismatch");
+    // One line of progress first: the URL the browser was sent to.
+    assert_clean_failure_after_progress(&sb.run(&["login", "--sso-session", "corp"]), 1, 1, "state mismatch");
     assert!(!token_path(&sb, "corp").exists());
     assert_eq!(emu.stats()["authorization_code_grants"].as_u64(), Some(0));
 }
@@ -486,6 +483,7 @@ fn logout_calls_the_portal_then_deletes_the_token() {
     assert!(!token_path(&sb, "corp").exists());
 }
 
+#[cfg(feature = "real-tools")]
 /// botocore reads what awsso writes, refreshes it, and awsso reads what botocore wrote.
 #[test]
 fn botocore_and_awsso_share_the_token_cache() {
@@ -496,31 +494,16 @@ fn botocore_and_awsso_share_the_token_cache() {
             .status
             .success()
     );
-    let script = "import boto3, sys\n\
-                  creds = boto3.Session(profile_name='dev').get_credentials().get_frozen_credentials()\n\
-                  print(creds.access_key)\n";
-    let run_python = || {
-        sb.command(python())
-            .args(["-c", script])
-            .env("AWS_CONFIG_FILE", sb.path(".aws/config"))
-            .output()
-            .unwrap()
+    // boto3 gets, with awsso's token, exactly the credentials the emulator issued for the profile's role.
+    let boto3_key = || {
+        let boto = boto3_credentials(&sb, &["dev"]).remove(0);
+        assert_eq!(boto["method"], "sso", "{boto}");
+        boto["access_key"].as_str().unwrap().to_owned()
     };
-    let out = run_python();
-    assert!(
-        out.status.success(),
-        "boto3 could not use awsso's token: {}",
-        stderr(&out)
-    );
-    assert!(!stdout(&out).trim().is_empty());
-    let stats = emu.stats();
-    assert_eq!(
-        (
-            stats["device_authorizations"].as_u64(),
-            stats["get_role_credentials"].as_u64()
-        ),
-        (Some(1), Some(1))
-    );
+    let first = boto3_key();
+    let issued = |key: &str| ("111111111111".to_owned(), "Admin".to_owned(), key.to_owned());
+    assert_eq!(emu.issued_credentials(), [issued(&first)]);
+    assert_eq!(emu.stats()["device_authorizations"].as_u64(), Some(1));
 
     // Leave two minutes: botocore refreshes through the refresh grant and rewrites the file itself.
     let mut near = token_json(&sb, "corp");
@@ -532,8 +515,14 @@ fn botocore_and_awsso_share_the_token_cache() {
         .unwrap()
         .into();
     std::fs::write(token_path(&sb, "corp"), near.to_string()).unwrap();
-    assert!(run_python().status.success());
+    let second = boto3_key();
+    assert_eq!(emu.issued_credentials(), [issued(&first), issued(&second)]);
     assert_eq!(emu.stats()["refresh_grants"].as_u64(), Some(1));
+    assert_ne!(
+        token_json(&sb, "corp")["expiresAt"],
+        near["expiresAt"],
+        "botocore wrote the refreshed token"
+    );
     let written_by_botocore = std::fs::read(token_path(&sb, "corp")).unwrap();
 
     // awsso takes botocore's file as it is: valid, no refresh and no login of its own.
@@ -556,7 +545,12 @@ fn botocore_and_awsso_share_the_token_cache() {
 fn a_browser_that_never_comes_back_times_out_with_a_hint() {
     let emu = Emulator::start(&["--auto-approve"]);
     let sb = sandbox(&emu).env("BROWSER", "true").env("AWSSO_LOGIN_TIMEOUT", "1");
-    assert_clean_failure(&sb.run(&["login", "--sso-session", "corp"]), 1, "use --use-device-code");
+    assert_clean_failure_after_progress(
+        &sb.run(&["login", "--sso-session", "corp"]),
+        1,
+        1,
+        "use --use-device-code",
+    );
     assert!(!token_path(&sb, "corp").exists());
 }
 

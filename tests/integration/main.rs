@@ -3,6 +3,7 @@
 //! Every test runs the real `awsso` binary with a cleared environment and a temporary HOME (see `util`).
 
 mod accounts;
+mod chains;
 mod cli;
 mod configure;
 mod creds;

@@ -182,6 +182,11 @@ impl Emulator {
     pub(crate) fn stats(&self) -> serde_json::Value {
         self.admin("GET", "stats", "")
     }
+
+    /// `(account_id, role_name, AccessKeyId)` of every GetRoleCredentials answer so far, oldest first.
+    pub(crate) fn issued_credentials(&self) -> Vec<(String, String, String)> {
+        serde_json::from_value(self.stats()["issued_credentials"].clone()).expect("issued_credentials")
+    }
 }
 
 impl Drop for Emulator {
@@ -191,6 +196,7 @@ impl Drop for Emulator {
     }
 }
 
+#[cfg(feature = "real-tools")]
 /// The Python that has botocore and boto3 (.venv, made by scripts/setup-tests); never skipped.
 pub(crate) fn python() -> PathBuf {
     let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
@@ -199,6 +205,29 @@ pub(crate) fn python() -> PathBuf {
         "botocore and boto3 are needed: run scripts/setup-tests (it creates .venv)"
     );
     venv
+}
+
+/// What boto3 resolves for each of `profiles` in the sandbox (env, HOME and config as awsso sees them): the
+/// credential provider botocore chose (`method`: `sso` for an SSO profile), the profile's `region` and the
+/// `access_key`, one JSON object per profile. Fails the test with boto3's stderr when it cannot resolve one.
+#[cfg(feature = "real-tools")]
+pub(crate) fn boto3_credentials(sb: &Sandbox, profiles: &[&str]) -> Vec<serde_json::Value> {
+    let script = "import boto3, json, sys\n\
+                  for p in sys.argv[1:]:\n\
+                  \x20   s = boto3.Session(profile_name=p)\n\
+                  \x20   c = s.get_credentials()\n\
+                  \x20   print(json.dumps({'method': c.method, 'region': s.region_name,\n\
+                  \x20                     'access_key': c.get_frozen_credentials().access_key}))\n";
+    let out = sb
+        .command(python())
+        .args(["-c", script])
+        .args(profiles)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "boto3: {}", stderr(&out));
+    let found: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(found.len(), profiles.len(), "{found:?}");
+    found
 }
 
 /// A failed command as the contract wants it (cli.md principles 1–2): exit `code`, nothing on stdout, and one line
@@ -217,4 +246,27 @@ pub(crate) fn assert_clean_failure(out: &Output, code: i32, needle: &str) -> Str
         "`{needle}` in {err:?}"
     );
     err
+}
+
+/// [`assert_clean_failure`] for a command that reports `progress` lines first (a login prints where to log in before
+/// the portal answers): exit `code`, nothing on stdout, exactly `progress` + 1 lines on stderr, all starting with
+/// `awsso: `, the last one the error containing `needle`. Returns that line.
+pub(crate) fn assert_clean_failure_after_progress(out: &Output, code: i32, progress: usize, needle: &str) -> String {
+    assert_eq!(out.status.code(), Some(code), "stderr: {}", stderr(out));
+    assert!(
+        out.stdout.is_empty(),
+        "stdout must stay empty on failure: {:?}",
+        stdout(out)
+    );
+    let err = stderr(out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines.len(),
+        progress + 1,
+        "{progress} lines of progress, then the error: {err:?}"
+    );
+    assert!(lines.iter().all(|l| l.starts_with("awsso: ")), "{err:?}");
+    let last = lines[progress];
+    assert!(last.contains(needle), "`{needle}` in the last line of {err:?}");
+    last.to_owned()
 }

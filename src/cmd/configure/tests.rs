@@ -259,9 +259,9 @@ fn flags_fill_in_from_the_file_and_name_what_is_missing() {
     assert_eq!((p.region, p.output), (None, None));
 }
 
-/// The Rust SDK (aws-config) loads what `configure` writes, and resolving the profile's credentials gets past
-/// the profile checks (it then fails only for want of a cached token) — while a profile that also names
-/// `sso_region`, as a careless writer would leave it, is refused as `InvalidConfiguration` (protocol.md §6.1, §11).
+/// The Rust SDK (aws-config) loads what `configure` writes, and resolving the profile's credentials gets through
+/// the profile checks to building its SSO provider — while a profile that also names `sso_region`, as a careless
+/// writer would leave it, is refused at the checks (protocol.md §6.1, §11).
 #[test]
 fn the_rust_sdk_accepts_the_written_profile() {
     #[allow(deprecated)]
@@ -273,8 +273,6 @@ fn the_rust_sdk_accepts_the_written_profile() {
         .build()
         .unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    // A session name no real token cache holds, so nothing is found and nothing goes to the network.
-    let name = format!("awsso-unit-{}", std::process::id());
     let legacy = "[profile dev]\nsso_start_url = https://d-0000000000.awsapps.com/start\nsso_region = us-east-1\n\
                   sso_account_id = 111111111111\nsso_role_name = ReadOnly\n";
     let resolve = |text: &str| {
@@ -284,16 +282,18 @@ fn the_rust_sdk_accepts_the_written_profile() {
         let files = ProfileFiles::builder()
             .with_file(ProfileFileKind::Config, &path)
             .build();
+        // `Env` is `aws-types`', not a direct dependency, so it is built through its `From<HashMap>`: nothing but a
+        // HOME inside this test's directory. The file system is the real one; only `path` is read.
+        let env = std::collections::HashMap::from([("HOME".to_owned(), tmp.path().display().to_string())]).into();
         #[allow(clippy::default_trait_access)]
-        let (fs, env) = (Default::default(), Default::default());
+        let fs = Default::default();
         let set = runtime
             .block_on(aws_config::profile::load(&fs, &env, &files, None))
             .expect("aws-config parses the file");
-        assert_eq!(
-            set.get_profile("dev").and_then(|p| p.get("sso_session")),
-            Some(name.as_str())
-        );
-        // No request is made, but the builder wants an HTTP client: the one awsso uses.
+        assert_eq!(set.get_profile("dev").and_then(|p| p.get("sso_session")), Some("corp"));
+        // The provider's own `ProviderConfig` cannot be handed an `Env` (that needs aws-config's `test-util`), but
+        // with the files and the profile name given it reads no variable that could change the outcome below. No
+        // request is made, but the builder wants an HTTP client: the one awsso uses.
         let http = aws_smithy_http_client::Builder::new()
             .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
                 aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
@@ -304,33 +304,23 @@ fn the_rust_sdk_accepts_the_written_profile() {
             .profile_files(files)
             .profile_name("dev")
             .build();
-        runtime.block_on(provider.provide_credentials()).unwrap_err()
+        let err = runtime.block_on(provider.provide_credentials()).unwrap_err();
+        assert!(matches!(err, CredentialsError::InvalidConfiguration(_)), "{err:?}");
+        format!("{err:?}")
     };
-    let session = Session {
-        name: name.clone(),
-        ..session()
-    };
-    let profile = Profile {
-        session: name.clone(),
-        ..profile()
-    };
-    // A profile the SDK accepts gets as far as building its SSO provider, which this build leaves out (aws-config's
-    // `sso` feature is off: awsso fetches role credentials itself) — or, with the feature, to the missing token.
-    let accepted = |err: &CredentialsError| {
-        let text = format!("{err:?}");
-        !matches!(err, CredentialsError::InvalidConfiguration(_)) || text.contains("feature(s) enabled: sso")
-    };
+    // aws-config's `sso` feature is off (awsso fetches role credentials itself), so a profile the SDK accepts gets
+    // exactly as far as building its SSO provider: no token cache is read and nothing goes to the network.
+    let accepted = "This behavior requires following cargo feature(s) enabled: sso";
     for before in ["", legacy] {
-        let (text, _) = applied(before, &session, Some(&profile));
+        let (text, _) = applied(before, &session(), Some(&profile()));
         let err = resolve(&text);
-        assert!(accepted(&err), "{before:?}: {err:?}");
+        assert!(err.contains(accepted), "{before:?}: {err}");
     }
-    let (text, _) = applied("", &session, Some(&profile));
+    let (text, _) = applied("", &session(), Some(&profile()));
     let broken = text.replace("output = json\n", "output = json\nsso_region = us-east-1\n");
     let err = resolve(&broken);
-    assert!(!accepted(&err), "{err:?}");
     assert!(
-        format!("{err:?}").contains("can only be specified in the [sso-session]"),
-        "{err:?}"
+        err.contains("can only be specified in the [sso-session]") && !err.contains(accepted),
+        "{err}"
     );
 }

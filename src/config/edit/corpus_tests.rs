@@ -11,10 +11,13 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+#[cfg(feature = "real-tools")]
 use serde_json::{Value as Json, json};
 
 use super::*;
-use crate::config::{Config, Files, named_to_json};
+use crate::config::Config;
+#[cfg(feature = "real-tools")]
+use crate::config::{Files, named_to_json};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -611,6 +614,7 @@ fn scripted() -> Vec<(String, String, String, Vec<Op>)> {
         .collect()
 }
 
+#[cfg(feature = "real-tools")]
 /// Apply `ops` to a botocore-shaped map (`{"profiles": .., "sso_sessions": ..}`, or with `services`), new
 /// sections starting from the file's `[DEFAULT]` keys, as configparser gives every section those.
 fn apply_to_json(map: &mut Json, ops: &[Op], defaults: &serde_json::Map<String, Json>) {
@@ -646,6 +650,7 @@ fn apply_to_json(map: &mut Json, ops: &[Op], defaults: &serde_json::Map<String, 
     }
 }
 
+#[cfg(feature = "real-tools")]
 fn defaults_json(text: &str) -> serde_json::Map<String, Json> {
     let Ok(ini) = ini::parse(text) else {
         return serde_json::Map::new();
@@ -662,6 +667,7 @@ fn defaults_json(text: &str) -> serde_json::Map<String, Json> {
         .collect()
 }
 
+#[cfg(feature = "real-tools")]
 /// awsso's own reader over a config text, in botocore's shape plus `services`.
 fn awsso_view(text: &str) -> anyhow::Result<Json> {
     let files = Files {
@@ -677,6 +683,7 @@ fn awsso_view(text: &str) -> anyhow::Result<Json> {
 }
 
 /// botocore's view of every `file`, one JSON line each, from one Python process (botocore takes ~0.3 s to import).
+#[cfg(feature = "real-tools")]
 fn botocore_views(files: &[PathBuf]) -> Vec<Json> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/botocore_dump.py");
     // `main` is the script's own entry point; calling it per file keeps its hermetic environment handling.
@@ -697,6 +704,7 @@ fn botocore_views(files: &[PathBuf]) -> Vec<Json> {
     views
 }
 
+#[cfg(feature = "real-tools")]
 #[test]
 fn botocore_reads_the_edited_files_as_expected() {
     let cases = scripted();

@@ -425,6 +425,9 @@ pub(crate) struct Stats {
     /// The most non-admin requests that were being served at once (latency included), so a test can see how
     /// much concurrency a client really used.
     pub(crate) max_in_flight: u64,
+    /// `(account_id, role_name, AccessKeyId)` of every GetRoleCredentials answer, oldest first: a key id is not a
+    /// secret, and it lets a test check which credentials a client (boto3, awsso) really ended up with.
+    pub(crate) issued_credentials: Vec<(String, String, String)>,
 }
 
 /// One request in `GET /_admin/log`. It never holds secrets: no bodies, no tokens; only the `grantType` of `/token`.
@@ -1032,9 +1035,13 @@ impl Emulator {
             return Err(PortalError::new(PortalErrorKind::Forbidden, "No access"));
         }
         self.stats.get_role_credentials += 1;
+        let access_key_id = format!("ASIA{}", random_string(16, UPPER_ALNUM));
+        self.stats
+            .issued_credentials
+            .push((account_id.to_owned(), role_name.to_owned(), access_key_id.clone()));
         Ok(RoleCredentialsResponse {
             role_credentials: RoleCredentials {
-                access_key_id: format!("ASIA{}", random_string(16, UPPER_ALNUM)),
+                access_key_id,
                 secret_access_key: random_string(40, TOKEN_ALPHABET),
                 session_token: random_string(356, TOKEN_ALPHABET),
                 expiration: now_ms + self.config.role_credentials_ttl * 1000,
@@ -1853,6 +1860,15 @@ mod tests {
         )
         .unwrap();
         let inner = json["roleCredentials"].as_object().unwrap();
+        let issued = |account: &str, role: &str, key: &str| (account.to_owned(), role.to_owned(), key.to_owned());
+        assert_eq!(
+            emu.stats.issued_credentials,
+            [
+                issued("111111111111", "Admin", &creds.access_key_id),
+                issued("111111111111", "ReadOnly", inner["accessKeyId"].as_str().unwrap()),
+            ],
+            "the stats name every issued key id"
+        );
         let mut keys: Vec<&str> = inner.keys().map(String::as_str).collect();
         keys.sort_unstable();
         assert_eq!(keys, ["accessKeyId", "expiration", "secretAccessKey", "sessionToken"]);

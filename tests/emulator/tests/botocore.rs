@@ -4,6 +4,8 @@
 //! The Python comes from `<repo>/.venv/bin/python` unless `AWSSO_TEST_PYTHON` names another. A missing venv or boto3
 //! FAILS the test (it never skips), with instructions.
 
+#![cfg(feature = "real-tools")]
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
