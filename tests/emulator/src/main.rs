@@ -58,8 +58,8 @@ struct Cli {
     /// Lifetime of role credentials from GetRoleCredentials, and of AssumeRole credentials when the request has no
     /// DurationSeconds, in seconds.
     #[arg(
-        long,
-        alias = "role-credentials-seconds",
+        long = "role-credentials-seconds",
+        alias = "role-credentials-ttl",
         default_value_t = 3600,
         value_name = "SECS"
     )]
