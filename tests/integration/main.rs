@@ -4,6 +4,8 @@
 
 mod accounts;
 mod chains;
+#[cfg(feature = "real-tools")]
+mod chains_sts;
 mod cli;
 mod configure;
 mod creds;
