@@ -27,6 +27,7 @@ pub(crate) fn registration(shell: Shell, command: &str, completer: &str) -> anyh
         Shell::Zsh => &Zsh,
         Shell::Fish => &Fish,
         Shell::Powershell => &Powershell,
+        Shell::Nu => return Ok(crate::cmd::init::nu_registration(command, completer)),
     };
     let mut buf = Vec::new();
     if shell == Shell::Bash {

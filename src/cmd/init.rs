@@ -13,6 +13,8 @@ const BASH: &str = include_str!("../../shell/awsso.bash");
 const ZSH: &str = include_str!("../../shell/awsso.zsh");
 const FISH: &str = include_str!("../../shell/awsso.fish");
 const POWERSHELL: &str = include_str!("../../shell/awsso.ps1");
+const NU: &str = include_str!("../../shell/awsso.nu");
+const NU_COMPLETER: &str = include_str!("../../shell/completions.nu");
 
 impl InitArgs {
     pub(crate) fn run(&self) -> anyhow::Result<()> {
@@ -43,18 +45,30 @@ pub(crate) fn render(shell: Shell, cmd: &str, exe: &str, prompt: bool) -> anyhow
         Shell::Zsh => ZSH,
         Shell::Fish => FISH,
         Shell::Powershell => POWERSHELL,
+        Shell::Nu => NU,
     };
     let mut script = if prompt {
         template.to_owned()
     } else {
         cut_block(template, "prompt")
     };
-    let completions = registration(shell, cmd, exe)?;
+    let completions = match shell {
+        // The wrapper itself names the completer on its arguments (`string@__awsso_complete`).
+        Shell::Nu => NU_COMPLETER.to_owned(),
+        _ => registration(shell, cmd, exe)?,
+    };
     script = script
         .replace("__AWSSO_COMPLETIONS__", completions.trim())
         .replace("__AWSSO_BIN__", &shell.quote(exe))
         .replace("__AWSSO_CMD__", cmd);
     Ok(script)
+}
+
+/// `awsso completions nu`: the completer, and an `extern` that attaches it to the `awsso` command on PATH. nu takes
+/// no quoted command name there; `command` is a plain word (`awsso`).
+pub(crate) fn nu_registration(command: &str, completer: &str) -> String {
+    let script = NU_COMPLETER.replace("__AWSSO_BIN__", &Shell::Nu.quote(completer));
+    format!("{script}\nexport extern {command} [...args: string@__awsso_complete]\n")
 }
 
 /// Remove the lines from `# >>> NAME` through `# <<< NAME`.
@@ -82,7 +96,7 @@ mod tests {
 
     #[test]
     fn snapshots() {
-        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell] {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell, Shell::Nu] {
             insta::assert_snapshot!(
                 format!("init_{}", shell.name()),
                 render(shell, "awsso", EXE, true).unwrap()
@@ -96,11 +110,13 @@ mod tests {
 
     #[test]
     fn no_placeholder_survives() {
-        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell] {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell, Shell::Nu] {
             for prompt in [true, false] {
                 let s = render(shell, "sw", EXE, prompt).unwrap();
                 assert!(!s.contains("__AWSSO_"), "{shell:?}");
-                assert_eq!(s.contains(" prompt 2>"), prompt, "{shell:?}");
+                // Every shell's segment runs `… prompt` with stderr discarded (nu: captured by `complete`).
+                let runs_prompt = s.contains(" prompt 2>") || s.contains("__awsso_bin prompt | complete");
+                assert_eq!(runs_prompt, prompt, "{shell:?}");
             }
         }
     }

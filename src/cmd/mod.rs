@@ -5,7 +5,7 @@ pub(crate) mod completions;
 mod configure;
 mod credential_process;
 mod exec;
-mod init;
+pub(crate) mod init;
 mod list;
 mod login;
 mod logout;
