@@ -78,7 +78,7 @@ end"#
     );
     // The data path exactly as the wrapper from `awsso init nu` takes it: `from json`, `hide-env`, `load-env`.
     let nu = format!(
-        r#"def main [dir: string, ...snippets: string] {{
+        r"def main [dir: string, ...snippets: string] {{
     for it in ($snippets | enumerate) {{
         let changes = ($it.item | from json)
         hide-env --ignore-errors ...$changes.unset
@@ -86,7 +86,7 @@ end"#
         if '{GONE}' in $env {{ print -e '{GONE} is still set'; exit 96 }}
         $env.{VAR} | save --raw ($dir | path join ($it.index | into string))
     }}
-}}"#
+}}"
     );
     let program = require(shell.name());
     let mut cmd = Command::new(&program);
