@@ -25,9 +25,17 @@ __AWSSO_COMPLETIONS__
 # its own and `$env.LAST_EXIT_CODE` holds awsso's status.
 def --env --wrapped __AWSSO_CMD__ [...args: string@__awsso_complete] {
     let sub = ($args | get 0? | default '')
-    if ($sub in [use unset]) and not ('--help' in $args or '-h' in $args) {
+    # Words after `--` are names, not flags: `awsso use -- --help` is the profile `--help`.
+    let flags = ($args | take while {|a| $a != '--' })
+    if ($sub in [use unset]) and not ('--help' in $flags or '-h' in $flags) {
         let out = (__awsso_bin $sub --shell nu ...($args | skip 1))
         __awsso_apply $out
+    } else if ($sub in [allow deny]) {
+        __awsso_bin ...$args
+        # >>> dir
+        # The trust just changed: look at the directory again now (nu's PWD hook waits for the next `cd`).
+        __awsso_dir_hook
+        # <<< dir
     } else {
         __awsso_bin ...$args
     }
@@ -58,6 +66,31 @@ $env.config.hooks.pre_prompt = (
     | append { __awsso_hook: 'prompt', code: {|| __awsso_wrap_prompt } }
 )
 # <<< prompt
+
+# >>> dir
+# Per-directory profiles (`.awsso`): nu runs this only when PWD changed, so a prompt in the same directory starts no
+# process. awsso's memory of the last switch stays in $env.__awsso_dir_state as a record, which nu never passes to a
+# child process; awsso alone gets it, as AWSSO_DIR_STATE.
+def --env __awsso_dir_hook [] {
+    let state = if ($env.__awsso_dir_state? | is-empty) { '' } else { $env.__awsso_dir_state | to json --raw }
+    let out = try {
+        with-env { AWSSO_DIR_STATE: $state } { __awsso_bin dir-hook --shell nu --pwd $env.PWD }
+    } catch { return }
+    if ($out | str trim | is-empty) { return }
+    let changes = ($out | from json)
+    __awsso_apply $out
+    if ($changes.state? | is-empty) {
+        hide-env --ignore-errors __awsso_dir_state
+    } else {
+        $env.__awsso_dir_state = $changes.state
+    }
+}
+
+$env.config.hooks.env_change.PWD = (
+    $env.config.hooks.env_change.PWD? | default [] | where {|h| ($h | describe) !~ '^record' or not ('__awsso_hook' in $h) }
+    | append { __awsso_hook: 'dir', code: {|before, after| __awsso_dir_hook } }
+)
+# <<< dir
 
 # To enable, save it where nu autoloads it (nu >= 0.96):
 #   mkdir ($nu.data-dir | path join "vendor/autoload")

@@ -3,6 +3,7 @@
 mod cli;
 mod cmd;
 mod config;
+mod dir;
 mod env;
 mod error;
 mod picker;

@@ -1,9 +1,11 @@
 //! One module per subcommand; this file dispatches and holds the few helpers they share.
 
 pub(crate) mod accounts;
+pub(crate) mod allow;
 pub(crate) mod completions;
 mod configure;
 mod credential_process;
+mod dir_hook;
 mod exec;
 pub(crate) mod init;
 mod list;
@@ -44,6 +46,9 @@ pub(crate) fn run(command: Command, env: &Env) -> anyhow::Result<()> {
         Command::Init(args) => args.run(),
         Command::Completions(args) => args.run(),
         Command::Configure(args) => args.run(env),
+        Command::Allow(args) => args.allow(env),
+        Command::Deny(args) => args.deny(env),
+        Command::DirHook(args) => args.run(env),
     }
 }
 

@@ -52,17 +52,42 @@ impl UseArgs {
             creds_changes(&creds, profile.name(), self.region.as_deref().or(profile.region()))
         } else {
             let changes = profile_changes(profile.name(), self.region.as_deref());
-            if profile.kind() != Kind::Other {
-                // Log in first when the session has no usable token, but only where someone can answer a browser
-                // or a device code; elsewhere, exit 3 with the command to run (cli.md, `use`).
-                let target = target::for_profile(&config, &profile)?;
-                let hint = target::login_command(&target, Some(profile.name()));
-                login::ensure_token(env, &target, interaction, &hint)?;
-            }
+            login_first(env, &config, &profile, interaction)?;
             changes
         };
         print_once(&shell.render(&changes))
     }
+}
+
+/// `use`'s login check for profile mode, for what switches profiles without printing `use`'s output (the
+/// per-directory hook): a token good for a while yet passes without parsing the config; otherwise the profile must
+/// exist, and its session is logged in first where someone can answer, else exit 3 (cli.md, `use`).
+pub(crate) fn ensure_login(env: &Env, name: &str, interaction: crate::sso::login::Interaction) -> anyhow::Result<()> {
+    if let Some(facts) = facts::of(env, name)
+        && token_fresh(env, &facts)
+    {
+        return Ok(());
+    }
+    let files = Files::load(env)?;
+    let config = files.parse()?;
+    let profile = config.profile(name).ok_or_else(|| unknown_profile(&config, name))?;
+    login_first(env, &config, &profile, interaction)
+}
+
+/// Log in first when the session has no usable token, but only where someone can answer a browser or a device
+/// code; elsewhere, exit 3 with the command to run (cli.md, `use`).
+fn login_first(
+    env: &Env,
+    config: &crate::config::Config<'_>,
+    profile: &crate::config::Profile<'_, '_>,
+    interaction: crate::sso::login::Interaction,
+) -> anyhow::Result<()> {
+    if profile.kind() != Kind::Other {
+        let target = target::for_profile(config, profile)?;
+        let hint = target::login_command(&target, Some(profile.name()));
+        login::ensure_token(env, &target, interaction, &hint)?;
+    }
+    Ok(())
 }
 
 /// Profile mode: `AWS_PROFILE`, and the region variables with `--region`; everything that would shadow the

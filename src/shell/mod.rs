@@ -90,16 +90,50 @@ impl Shell {
     }
 }
 
+impl Shell {
+    /// The per-directory hook's output: `changes`, then the hook's memory in the shell variable `__awsso_dir_state`
+    /// (nu: `$env.__awsso_dir_state`, a record), or its removal when `state` is `None`. That variable is never
+    /// exported (nu passes no record to a child): it holds the values a switch replaced, credentials included,
+    /// and the shell hands it to awsso alone, as `AWSSO_DIR_STATE`, for the next directory change.
+    pub(crate) fn render_hook(self, changes: &EnvChanges, state: Option<&str>) -> String {
+        if self == Shell::Nu {
+            let state = state.and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok());
+            return nu_record(changes, state.unwrap_or(serde_json::Value::Null));
+        }
+        let mut out = self.render(changes);
+        let line = match (self, state) {
+            (Shell::Bash | Shell::Zsh, Some(s)) => format!("__awsso_dir_state={};", self.quote(s)),
+            (Shell::Bash | Shell::Zsh, None) => "unset __awsso_dir_state;".to_owned(),
+            (Shell::Fish, Some(s)) => format!("set -g __awsso_dir_state {};", self.quote(s)),
+            (Shell::Fish, None) => "set -e -g __awsso_dir_state 2>/dev/null; true;".to_owned(),
+            (Shell::Powershell, Some(s)) => format!("$global:__awsso_dir_state = {};", self.quote(s)),
+            (Shell::Powershell, None) => "$global:__awsso_dir_state = $null;".to_owned(),
+            (Shell::Nu, _) => unreachable!("handled above"),
+        };
+        out.push_str(&line);
+        out.push('\n');
+        out
+    }
+}
+
 /// nu: a JSON record `{"set": {NAME: value, …}, "unset": [NAME, …]}` on one line, which the wrapper from `awsso
 /// init nu` applies with `hide-env` and `load-env` (protocol.md §15.1). nu has no `eval`, and data needs none: no
 /// value is ever read as nu code, so no value can be misquoted.
 fn nu_data(changes: &EnvChanges) -> String {
+    nu_record(changes, serde_json::Value::Null)
+}
+
+/// The record for nu; `state` goes in under `state` when it is not null (the directory hook's memory).
+fn nu_record(changes: &EnvChanges, state: serde_json::Value) -> String {
     let set: serde_json::Map<String, serde_json::Value> = changes
         .set
         .iter()
         .map(|(name, value)| ((*name).to_owned(), serde_json::Value::from(value.as_str())))
         .collect();
-    let data = serde_json::json!({ "set": set, "unset": changes.unset });
+    let mut data = serde_json::json!({ "set": set, "unset": changes.unset });
+    if !state.is_null() {
+        data["state"] = state;
+    }
     let mut out = data.to_string();
     out.push('\n');
     out
@@ -239,6 +273,32 @@ mod tests {
         assert_eq!(
             Shell::Nu.render(&changes),
             "{\"set\":{\"AWS_PROFILE\":\"a'b\\\"\\n\"},\"unset\":[\"AWS_SESSION_TOKEN\"]}\n"
+        );
+    }
+
+    #[test]
+    fn hook_output_keeps_its_state_in_a_shell_variable() {
+        let changes = EnvChanges {
+            set: vec![("AWS_PROFILE", "p".into())],
+            unset: vec![],
+        };
+        let state = r#"{"noticed":["ab"]}"#;
+        assert_eq!(
+            Shell::Bash.render_hook(&changes, Some(state)),
+            "export AWS_PROFILE=p;\n__awsso_dir_state='{\"noticed\":[\"ab\"]}';\n"
+        );
+        assert!(
+            Shell::Fish
+                .render_hook(&changes, None)
+                .ends_with("set -e -g __awsso_dir_state 2>/dev/null; true;\n")
+        );
+        assert_eq!(
+            Shell::Nu.render_hook(&changes, Some(state)),
+            "{\"set\":{\"AWS_PROFILE\":\"p\"},\"state\":{\"noticed\":[\"ab\"]},\"unset\":[]}\n"
+        );
+        assert_eq!(
+            Shell::Nu.render_hook(&changes, None),
+            "{\"set\":{\"AWS_PROFILE\":\"p\"},\"unset\":[]}\n"
         );
     }
 

@@ -59,14 +59,14 @@ const FRAGMENTS: [&str; 5] = [
 ];
 
 /// A sandbox with `CONFIG`, `CREDENTIALS` and a token for session `corp` that is valid for three hours.
-fn sandbox() -> Sandbox {
+pub(crate) fn sandbox() -> Sandbox {
     let sb = Sandbox::with_config(CONFIG);
     sb.write(".aws/credentials", CREDENTIALS);
     sb.write_token("corp", 3 * 3600, false);
     sb
 }
 
-fn add_profile(sb: &Sandbox, name: &str) {
+pub(crate) fn add_profile(sb: &Sandbox, name: &str) {
     let config = std::fs::read_to_string(sb.path(".aws/config")).unwrap();
     sb.write(
         ".aws/config",
@@ -267,7 +267,7 @@ impl Prompt {
     }
 
     /// Whether this is the segment of profile `p` exactly once: `p 111111111111/Admin 2h59m`.
-    fn has_segment(&self) -> bool {
+    pub(crate) fn has_segment(&self) -> bool {
         self.segment.strip_prefix(SEGMENT).is_some_and(|ttl| {
             ttl.ends_with('m') && ttl.contains('h') && ttl.chars().all(|c| c.is_ascii_digit() || "hm".contains(c))
         })
@@ -284,7 +284,7 @@ pub(crate) struct Step {
 impl Step {
     /// The command printed `output`; the next prompt shows the segment of `p` exactly once (or no segment), and
     /// `status` everywhere the prompt shows the status.
-    fn expect(&self, output: &[&str], segment: bool, status: i32) {
+    pub(crate) fn expect(&self, output: &[&str], segment: bool, status: i32) {
         let (sh, cmd) = (self.shell, &self.cmd);
         assert_eq!(self.output, output, "{sh}: output of `{cmd}`");
         if segment {
