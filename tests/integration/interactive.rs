@@ -663,11 +663,12 @@ complete -C '{name} use '
 // Strict mode, lint and parse checks
 
 /// The init variants: (extra arguments, the wrapper's name).
-const VARIANTS: [(&[&str], &str); 4] = [
+const VARIANTS: [(&[&str], &str); 5] = [
     (&[], "awsso"),
     (&["--no-prompt"], "awsso"),
     (&["--cmd", "other"], "other"),
     (&["--no-prompt", "--cmd", "other"], "other"),
+    (&["--no-dir", "--no-prompt"], "awsso"),
 ];
 
 fn assert_silent_ok(out: &Output, what: &str) {
@@ -711,10 +712,11 @@ echo "pc=${{PROMPT_COMMAND-}}"
 "#
         ));
         assert_ok(&out, &format!("bash strict use, init {args:?}"));
-        let want = if args.contains(&"--no-prompt") {
-            "AWS_PROFILE=p\nafter=unset\npc=\n"
-        } else {
-            "AWS_PROFILE=p\nafter=unset\nprompt-fn\npc=__awsso_hook;\n"
+        // The directory hook is prepended after the prompt hook, so it runs first.
+        let want = match (args.contains(&"--no-prompt"), args.contains(&"--no-dir")) {
+            (true, true) => "AWS_PROFILE=p\nafter=unset\npc=\n",
+            (true, false) => "AWS_PROFILE=p\nafter=unset\npc=__awsso_dir_hook;\n",
+            (false, _) => "AWS_PROFILE=p\nafter=unset\nprompt-fn\npc=__awsso_dir_hook;__awsso_hook;\n",
         };
         assert_eq!(stdout(&out), want, "init {args:?}; stderr: {}", stderr(&out));
     }
@@ -745,10 +747,10 @@ print -r -- "pc=${{precmd_functions-}}"
 "#
         ));
         assert_ok(&out, &format!("zsh strict use, init {args:?}"));
-        let want = if args.contains(&"--no-prompt") {
-            "AWS_PROFILE=p\nafter=unset\npc=\n"
-        } else {
-            "AWS_PROFILE=p\nafter=unset\nprompt-fn\npc=__awsso_precmd\n"
+        let want = match (args.contains(&"--no-prompt"), args.contains(&"--no-dir")) {
+            (true, true) => "AWS_PROFILE=p\nafter=unset\npc=\n",
+            (true, false) => "AWS_PROFILE=p\nafter=unset\npc=__awsso_dir_hook\n",
+            (false, _) => "AWS_PROFILE=p\nafter=unset\nprompt-fn\npc=__awsso_precmd __awsso_dir_hook\n",
         };
         assert_eq!(stdout(&out), want, "init {args:?}; stderr: {}", stderr(&out));
     }
@@ -884,4 +886,20 @@ fn bash_use_logs_in_first_on_a_terminal() {
     assert_eq!(emu.stats()["device_code_grants"].as_u64(), Some(1));
     t.run("echo \"AWS_PROFILE=$AWS_PROFILE\"")
         .expect(&["AWS_PROFILE=p"], true, 0);
+}
+
+/// A theme that defines `fish_prompt` after `awsso init fish` (here typed at the prompt, as sourcing a theme does)
+/// still shows the segment, from the very next prompt, with the status intact.
+#[test]
+fn fish_segment_survives_a_theme_that_replaces_the_prompt() {
+    let sb = sandbox();
+    let t = start(&sb, &FISH);
+    t.first_prompt();
+    t.run("awsso use p").expect(&[], true, 0);
+    t.run("function fish_prompt; printf '%s $ ' $status; end")
+        .expect(&[], true, 0);
+    t.run("false").expect(&[], true, 1);
+    t.run("functions -e fish_prompt; function fish_prompt; printf '%s $ ' $status; end")
+        .expect(&[], true, 0);
+    t.run("awsso unset").expect(&[], false, 0);
 }

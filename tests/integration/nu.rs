@@ -195,6 +195,9 @@ fn nu_interactive_segment_and_tab_completion() {
     // Loading the init again changes nothing: one segment.
     t.run(&format!("source {}", sb.path("awsso.nu").display()))
         .expect(&[], true, 0);
+    // A theme that sets PROMPT_COMMAND after init: the pre_prompt hook wraps it again before it is drawn.
+    t.run("$env.PROMPT_COMMAND = {|| $'($env.LAST_EXIT_CODE)' }")
+        .expect(&[], true, 0);
     t.run("awsso unset").expect(&[], false, 0);
     t.run("print ($env.AWS_PROFILE? | default 'none')")
         .expect(&["none"], false, 0);
