@@ -213,3 +213,26 @@ fn nu_interactive_segment_and_tab_completion() {
         want.iter().all(|w| words.contains(w))
     });
 }
+
+/// `awsso completions nu` (for nu without `init`): the completer, attached to the `awsso` on PATH, lists the
+/// profiles that start with the word being typed.
+#[test]
+fn nu_completions_script_completes_profiles() {
+    let sb = Sandbox::with_config(&config_with(&["dev", "dev-admin", "prod"]));
+    let out = sb.run(&["completions", "nu"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    sb.write("completions.nu", stdout(&out));
+    let bin_dir = std::path::Path::new(crate::util::AWSSO).parent().unwrap();
+    let script = format!(
+        "source {}\n__awsso_complete 'awsso use de' | get completions | get value | to json --raw | print",
+        sb.path("completions.nu").display()
+    );
+    let out = sb
+        .command(require("nu"))
+        .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
+        .args(["--no-config-file", "-c", &script])
+        .output()
+        .expect("run nu");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), r#"["dev","dev-admin"]"#);
+}
