@@ -9,8 +9,12 @@ mod chains_sts;
 mod cli;
 mod configure;
 mod creds;
+#[cfg(feature = "real-tools")]
+mod dirs;
 mod interactive;
 mod login;
+#[cfg(feature = "real-tools")]
+mod nu;
 mod populate;
 mod regressions;
 mod shells;
