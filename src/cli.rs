@@ -45,8 +45,10 @@ pub(crate) enum Command {
     Use(UseArgs),
     /// Undo `awsso use` in this shell (prints shell code for eval)
     Unset(UnsetArgs),
-    /// Run a command with PROFILE's credentials in its environment
+    /// Run a command with PROFILE's credentials in its environment (or, with --server, from a local endpoint)
     Exec(ExecArgs),
+    /// Serve PROFILE's credentials on a loopback endpoint for processes started elsewhere, until interrupted
+    Serve(ServeArgs),
     /// Print PROFILE's credentials as a credential_process document (for tools that cannot read SSO profiles)
     CredentialProcess(CredentialProcessArgs),
     /// Show the active AWS identity
@@ -136,8 +138,16 @@ pub(crate) struct ExecArgs {
     #[arg(add = ArgValueCompleter::new(complete_profiles))]
     pub(crate) profile: String,
     /// Set only AWS_PROFILE for CMD (no raw credentials; the SDKs resolve the profile themselves)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "server")]
     pub(crate) profile_env: bool,
+    /// Give CMD a credential endpoint on 127.0.0.1 instead of keys (AWS_CONTAINER_CREDENTIALS_FULL_URI and
+    /// AWS_CONTAINER_AUTHORIZATION_TOKEN): SDKs fetch fresh credentials from it for as long as CMD runs, past the
+    /// role's session length. awsso stays running beside CMD, passes on signals and exits with CMD's status
+    #[arg(long)]
+    pub(crate) server: bool,
+    /// With --server: one line on stderr per request to the endpoint (never a secret)
+    #[arg(long, requires = "server")]
+    pub(crate) verbose: bool,
     /// Set AWS_REGION and AWS_DEFAULT_REGION for CMD to this region instead of the profile's
     #[arg(long, value_name = "REGION")]
     pub(crate) region: Option<String>,
@@ -146,6 +156,29 @@ pub(crate) struct ExecArgs {
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, value_name = "CMD")]
     pub(crate) command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Prints the two variables for the current shell on stdout, then serves until interrupted (Ctrl-C, SIGTERM):
+  awsso serve dev > endpoint.env        # then, in another shell: source endpoint.env
+  docker run --network host -e AWS_CONTAINER_CREDENTIALS_FULL_URI -e AWS_CONTAINER_AUTHORIZATION_TOKEN …
+A [default] profile with credentials shadows the endpoint in every SDK: awsso warns about it.")]
+pub(crate) struct ServeArgs {
+    /// Profile whose credentials to serve [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else `default`]
+    #[arg(add = ArgValueCompleter::new(complete_profiles))]
+    pub(crate) profile: Option<String>,
+    /// Port on 127.0.0.1 to listen on [default: a free one]
+    #[arg(long, value_name = "P", default_value_t = 0)]
+    pub(crate) port: u16,
+    /// Shell syntax of the exports [default: $AWSSO_SHELL, else guessed from $SHELL, else bash]
+    #[arg(long, value_name = "SHELL")]
+    pub(crate) shell: Option<Shell>,
+    /// One line on stderr per request (never a secret)
+    #[arg(long)]
+    pub(crate) verbose: bool,
+    #[command(flatten)]
+    pub(crate) login: LoginFlags,
 }
 
 #[derive(Debug, Args)]

@@ -1,8 +1,10 @@
 //! The environment changes that make an identity the active one, in a shell (`use`, `unset`) or a child process
-//! (`exec`): which variables are set, and which go because they would shadow it (protocol.md §6.1, §6.2).
+//! (`exec`, `exec --server`): which variables are set, and which go because they would shadow it (protocol.md §6.1,
+//! §6.2, §14).
 
 use crate::clock::cli_timestamp;
 use crate::credentials::Credentials;
+use crate::secret::Secret;
 use crate::shell::EnvChanges;
 
 /// Variables that would shadow `AWS_PROFILE`: SDKs prefer environment keys to any profile, and botocore prefers
@@ -63,10 +65,43 @@ pub(crate) fn creds_changes(creds: &Credentials, profile: &str, region: Option<&
     changes
 }
 
+/// The credential endpoint, for a child (`exec --server`) or another shell (`serve`): the two container-provider
+/// variables. Everything an SDK's chain tries before the endpoint goes (protocol.md §14): keys, profiles, the token
+/// file (which wins over the token) and web identity.
+pub(crate) fn endpoint_changes(url: &str, token: &Secret) -> EnvChanges {
+    let mut changes = EnvChanges {
+        set: vec![
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", url.to_owned()),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.expose().to_owned()),
+        ],
+        unset: PROFILE_SHADOWS.to_vec(),
+    };
+    changes.unset.extend([
+        "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+        "AWS_ROLE_SESSION_NAME",
+    ]);
+    changes
+}
+
+/// `region` as both region variables, or neither when there is none (one left from another identity would be
+/// wrong), as `use --creds` and `exec` set it.
+pub(crate) fn set_region(changes: &mut EnvChanges, region: Option<&str>) {
+    match region {
+        Some(r) => {
+            changes.set.push(("AWS_REGION", r.to_owned()));
+            changes.set.push(("AWS_DEFAULT_REGION", r.to_owned()));
+        }
+        None => changes.unset.extend(["AWS_REGION", "AWS_DEFAULT_REGION"]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
     use crate::shell::Shell;
 
     /// `use --creds` output for every shell, with fixed credentials (PowerShell cannot run here: this pins it).

@@ -8,6 +8,7 @@ mod complete;
 mod config;
 mod credentials;
 mod dir;
+mod endpoint;
 mod env;
 mod error;
 mod exports;

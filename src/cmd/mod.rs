@@ -14,6 +14,7 @@ mod login;
 mod logout;
 mod populate;
 mod prompt;
+mod serve;
 mod status;
 mod unset;
 mod use_;
@@ -32,6 +33,7 @@ pub(crate) fn run(command: Command, env: &Env) -> anyhow::Result<()> {
         Command::Unset(args) => args.run(env),
         Command::List(args) => args.run(env),
         Command::Exec(args) => args.run(env),
+        Command::Serve(args) => args.run(env),
         Command::CredentialProcess(args) => args.run(env),
         Command::Whoami(args) => args.run(env),
         Command::Accounts(args) => args.run(env),
