@@ -17,5 +17,6 @@ mod login;
 mod nu;
 mod populate;
 mod regressions;
+mod serve;
 mod shells;
 mod util;
