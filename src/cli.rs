@@ -161,15 +161,16 @@ pub(crate) struct ExecArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Prints the two variables for the current shell on stdout, then serves until interrupted (Ctrl-C, SIGTERM):
-  awsso serve dev > endpoint.env        # then, in another shell: source endpoint.env
-  docker run --network host -e AWS_CONTAINER_CREDENTIALS_FULL_URI -e AWS_CONTAINER_AUTHORIZATION_TOKEN …
+  awsso serve dev > endpoint.env     # then, in another shell: . ./endpoint.env
+  docker run --network host \\
+      -e AWS_CONTAINER_CREDENTIALS_FULL_URI -e AWS_CONTAINER_AUTHORIZATION_TOKEN IMAGE
 A [default] profile with credentials shadows the endpoint in every SDK: awsso warns about it.")]
 pub(crate) struct ServeArgs {
     /// Profile whose credentials to serve [default: $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else `default`]
     #[arg(add = ArgValueCompleter::new(complete_profiles))]
     pub(crate) profile: Option<String>,
     /// Port on 127.0.0.1 to listen on [default: a free one]
-    #[arg(long, value_name = "P", default_value_t = 0)]
+    #[arg(long, value_name = "P", default_value_t = 0, hide_default_value = true)]
     pub(crate) port: u16,
     /// Shell syntax of the exports [default: $AWSSO_SHELL, else guessed from $SHELL, else bash]
     #[arg(long, value_name = "SHELL")]

@@ -47,15 +47,12 @@ fn request(addr: &str, head: &str) -> (u16, String) {
 }
 
 fn get(addr: &str, host: Option<&str>, token: Option<&str>) -> (u16, String) {
-    let mut head = "GET / HTTP/1.1\r\nAccept: application/json\r\n".to_owned();
-    if let Some(host) = host {
-        head.push_str(&format!("Host: {host}\r\n"));
-    }
-    if let Some(token) = token {
-        head.push_str(&format!("Authorization: {token}\r\n"));
-    }
-    head.push_str("\r\n");
-    request(addr, &head)
+    let host = host.map(|h| format!("Host: {h}\r\n")).unwrap_or_default();
+    let auth = token.map(|t| format!("Authorization: {t}\r\n")).unwrap_or_default();
+    request(
+        addr,
+        &format!("GET / HTTP/1.1\r\nAccept: application/json\r\n{host}{auth}\r\n"),
+    )
 }
 
 fn cmdline(pid: u32) -> String {
@@ -134,7 +131,11 @@ fn serve_answers_only_the_token_holder_on_its_own_host() {
     let emu = Emulator::start(&["--auto-approve"]);
     let sb = sandbox(&emu, CONFIG);
     let mut s = serve(&sb, &["dev", "--verbose"]);
-    assert!(s.url.starts_with("http://127.0.0.1:") && s.url.ends_with('/'), "{}", s.url);
+    assert!(
+        s.url.starts_with("http://127.0.0.1:") && s.url.ends_with('/'),
+        "{}",
+        s.url
+    );
     assert!(s.token.len() >= 43, "at least 256 bits, base64: {}", s.token);
     let here = format!("127.0.0.1:{}", s.port);
     let token = Some(s.token.as_str());
@@ -190,11 +191,20 @@ fn serve_answers_only_the_token_holder_on_its_own_host() {
     assert_eq!(status.code(), Some(0), "{status:?}");
     let mut err = String::new();
     s.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    assert!(err.contains(&format!("serving the credentials of profile `dev` at {}", s.url)), "{err}");
-    let requests: Vec<&str> = err.lines().filter(|l| l.starts_with("awsso: endpoint: 127.0.0.1:")).collect();
+    assert!(
+        err.contains(&format!("serving the credentials of profile `dev` at {}", s.url)),
+        "{err}"
+    );
+    let requests: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("awsso: endpoint: 127.0.0.1:"))
+        .collect();
     assert_eq!(requests.len(), 14, "one line per request: {err}");
     assert!(requests.iter().any(|l| l.ends_with("GET / -> 401")), "{err}");
-    assert!(!err.contains(&s.token) && !err.contains(doc["SecretAccessKey"].as_str().unwrap()), "{err}");
+    assert!(
+        !err.contains(&s.token) && !err.contains(doc["SecretAccessKey"].as_str().unwrap()),
+        "{err}"
+    );
     assert!(TcpStream::connect(&s.addr).is_err(), "the endpoint is closed");
 }
 
@@ -233,7 +243,15 @@ fn exec_server_passes_statuses_and_signals_and_leaves_nothing() {
 
     // SIGTERM reaches CMD and awsso dies of it too; no secret on either argv; nothing is left afterwards.
     let mut child = sb
-        .awsso(&["exec", "--server", "dev", "--", "sh", "-c", "echo $$ > child.pid; exec sleep 30"])
+        .awsso(&[
+            "exec",
+            "--server",
+            "dev",
+            "--",
+            "sh",
+            "-c",
+            "echo $$ > child.pid; exec sleep 30",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -270,7 +288,10 @@ fn exec_server_passes_statuses_and_signals_and_leaves_nothing() {
         Some(15),
         "awsso died of SIGTERM, as CMD did: {status:?}"
     );
-    assert!(!std::path::Path::new(&format!("/proc/{cmd_pid}")).exists(), "CMD is gone");
+    assert!(
+        !std::path::Path::new(&format!("/proc/{cmd_pid}")).exists(),
+        "CMD is gone"
+    );
     assert_eq!(anyone_holds(&token), Vec::<String>::new(), "no process holds the token");
     let addr = url.trim_start_matches("http://").trim_end_matches('/');
     assert!(TcpStream::connect(addr).is_err(), "the endpoint is closed");
@@ -289,7 +310,8 @@ fn exec_server_passes_statuses_and_signals_and_leaves_nothing() {
 #[test]
 fn a_default_profile_with_credentials_is_warned_about_before_cmd() {
     let emu = Emulator::start(&["--auto-approve"]);
-    let config = format!("{CONFIG}\n[default]\nsso_session = corp\nsso_account_id = 111111111112\nsso_role_name = ReadOnly\n");
+    let config =
+        format!("{CONFIG}\n[default]\nsso_session = corp\nsso_account_id = 111111111112\nsso_role_name = ReadOnly\n");
     let sb = sandbox(&emu, &config);
     let out = sb.run(&["exec", "--server", "dev", "--", "sh", "-c", "echo started >&2"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -311,7 +333,10 @@ fn a_default_profile_with_credentials_is_warned_about_before_cmd() {
 #[test]
 #[allow(clippy::disallowed_methods)] // the parent passes its parameters in the environment
 fn rust_sdk_child() {
-    let Some(rounds) = std::env::var("AWSSO_TEST_SDK_ROUNDS").ok().and_then(|r| r.parse::<u32>().ok()) else {
+    let Some(rounds) = std::env::var("AWSSO_TEST_SDK_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse::<u32>().ok())
+    else {
         return;
     };
     let interval: u64 = std::env::var("AWSSO_TEST_SDK_INTERVAL").unwrap().parse().unwrap();
@@ -340,8 +365,12 @@ mod rust_sdk {
             _: &mut ConfigBag,
         ) -> Result<(), aws_sdk_sts::error::BoxError> {
             let auth = context.request().headers().get("authorization").unwrap_or_default();
-            let key = auth.split("Credential=").nth(1).and_then(|c| c.split('/').next()).unwrap_or("?");
-            *self.0.lock().unwrap() = key.to_owned();
+            let key = auth
+                .split("Credential=")
+                .nth(1)
+                .and_then(|c| c.split('/').next())
+                .unwrap_or("?");
+            key.clone_into(&mut self.0.lock().unwrap());
             Ok(())
         }
     }
@@ -349,7 +378,10 @@ mod rust_sdk {
     /// `rounds` GetCallerIdentity calls `interval` apart with aws-config's default chain, one line each on stdout.
     #[allow(clippy::print_stdout, clippy::disallowed_macros)] // the parent test reads these lines
     pub(super) fn calls(rounds: u32, interval: std::time::Duration) {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         runtime.block_on(async {
             let http = aws_smithy_http_client::Builder::new()
                 .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
@@ -362,7 +394,9 @@ mod rust_sdk {
                 .await;
             let spy = KeySpy::default();
             let sts = aws_sdk_sts::Client::from_conf(
-                aws_sdk_sts::config::Builder::from(&config).interceptor(spy.clone()).build(),
+                aws_sdk_sts::config::Builder::from(&config)
+                    .interceptor(spy.clone())
+                    .build(),
             );
             for i in 0..rounds {
                 if i > 0 {
@@ -374,10 +408,7 @@ mod rust_sdk {
                         spy.0.lock().unwrap(),
                         out.arn().unwrap_or_default()
                     ),
-                    Err(e) => println!(
-                        "rust-sdk FAILED {}",
-                        aws_sdk_sts::error::DisplayErrorContext(&e)
-                    ),
+                    Err(e) => println!("rust-sdk FAILED {}", aws_sdk_sts::error::DisplayErrorContext(&e)),
                 }
             }
         });
@@ -413,12 +444,10 @@ fn sdks_in_the_child_call_sts_for_seventy_seconds_on_thirty_second_credentials()
     let emu = Emulator::start(&["--auto-approve", "--role-credentials-seconds", "30"]);
     let sb = sandbox(&emu, CONFIG);
     let me = std::env::current_exe().unwrap();
-    let script = format!(
-        "\"$PY\" -c \"$BOTO3\" 8 10 & \"$ME\" --exact serve::rust_sdk_child --nocapture --test-threads 1 \
-         | grep -o 'rust-sdk .*'; wait $!"
-    );
+    let script = "\"$PY\" -c \"$BOTO3\" 8 10 & \"$ME\" --exact serve::rust_sdk_child --nocapture --test-threads 1 \
+                  | grep -o 'rust-sdk .*'; wait $!";
     let out = sb
-        .awsso(&["exec", "--server", "--verbose", "dev", "--", "sh", "-c", &script])
+        .awsso(&["exec", "--server", "--verbose", "dev", "--", "sh", "-c", script])
         .env("PY", crate::util::python())
         .env("BOTO3", BOTO3_CALLS)
         .env("ME", &me)
@@ -435,7 +464,10 @@ fn sdks_in_the_child_call_sts_for_seventy_seconds_on_thirty_second_credentials()
         let lines: Vec<&str> = text.lines().filter(|l| l.starts_with(&format!("{sdk} ok "))).collect();
         assert_eq!(lines.len(), 8, "{sdk}: eight calls over 70 s: {text}");
         let mut keys: Vec<&str> = lines.iter().map(|l| l.split(' ').nth(2).unwrap()).collect();
-        assert!(keys.iter().all(|k| issued.iter().any(|i| i == k)), "{sdk}: keys from GetRoleCredentials: {text}");
+        assert!(
+            keys.iter().all(|k| issued.iter().any(|i| i == k)),
+            "{sdk}: keys from GetRoleCredentials: {text}"
+        );
         assert!(
             lines.iter().all(|l| l.contains("assumed-role/AWSReservedSSO_Admin")),
             "{sdk}: {text}"
@@ -444,10 +476,15 @@ fn sdks_in_the_child_call_sts_for_seventy_seconds_on_thirty_second_credentials()
         assert!(keys.len() >= 2, "{sdk} saw fresh keys: {text}");
     }
     assert!(
-        text.lines().filter(|l| l.starts_with("boto3 ok")).all(|l| l.ends_with(" container-role")),
+        text.lines()
+            .filter(|l| l.starts_with("boto3 ok"))
+            .all(|l| l.ends_with(" container-role")),
         "botocore's container provider: {text}"
     );
-    assert!(err.lines().filter(|l| l.ends_with("GET / -> 200")).count() >= 4, "{err}");
+    assert!(
+        err.lines().filter(|l| l.ends_with("GET / -> 200")).count() >= 4,
+        "{err}"
+    );
     assert!(!err.contains("warning"), "{err}");
 }
 
@@ -457,7 +494,15 @@ fn a_session_that_cannot_be_refreshed_names_the_login_command() {
     let emu = Emulator::start(&["--auto-approve", "--role-credentials-seconds", "12"]);
     let sb = sandbox(&emu, CONFIG);
     let mut child = sb
-        .awsso(&["exec", "--server", "dev", "--", "sh", "-c", "\"$PY\" -c \"$BOTO3\" 60 1"])
+        .awsso(&[
+            "exec",
+            "--server",
+            "dev",
+            "--",
+            "sh",
+            "-c",
+            "\"$PY\" -c \"$BOTO3\" 60 1",
+        ])
         .env("PY", crate::util::python())
         .env("BOTO3", BOTO3_CALLS)
         .stdout(Stdio::piped())
@@ -477,12 +522,21 @@ fn a_session_that_cannot_be_refreshed_names_the_login_command() {
     let mut err = String::new();
     child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
     assert_eq!(status.code(), Some(1), "CMD's status: {rest}\n{err}");
-    let failed = rest.lines().find(|l| l.starts_with("boto3 FAILED")).unwrap_or_else(|| panic!("{rest}"));
+    let failed = rest
+        .lines()
+        .find(|l| l.starts_with("boto3 FAILED"))
+        .unwrap_or_else(|| panic!("{rest}"));
     assert!(
         failed.contains("run `awsso login --sso-session corp`") && failed.contains("container-role"),
         "boto3 shows the endpoint's message: {failed}"
     );
-    let said: Vec<&str> = err.lines().filter(|l| l.contains("awsso login --sso-session corp")).collect();
+    let said: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("awsso login --sso-session corp"))
+        .collect();
     assert_eq!(said.len(), 1, "said once on stderr: {err}");
-    assert!(said[0].starts_with("awsso: warning: could not refresh the credentials of profile `dev`"), "{err}");
+    assert!(
+        said[0].starts_with("awsso: warning: could not refresh the credentials of profile `dev`"),
+        "{err}"
+    );
 }
