@@ -14,6 +14,7 @@ use crate::cli::ExecArgs;
 use crate::cmd::interaction;
 use crate::config::hints::unknown_profile;
 use crate::config::{Files, regions};
+use crate::credentials::Credentials;
 use crate::endpoint::{self, Endpoint};
 use crate::env::Env;
 use crate::exports::{creds_changes, endpoint_changes, profile_changes, set_region};
@@ -38,18 +39,21 @@ impl ExecArgs {
             login::ensure_for_profile(env, &config, &profile, interaction)?;
             profile_changes(profile.name(), self.region.as_deref())
         } else if self.server {
+            let bound = Endpoint::bind(0, self.verbose)?;
             let creds = resolve::credentials(env, &config, &profile, interaction)?;
             if profile.name() != "default"
                 && let Some(warning) = endpoint::default_shadows(&config)
             {
                 ui::warn(&warning);
             }
-            let what = format!("profile `{}`", profile.name());
-            let source = endpoint::profile_source(env, profile.name());
-            let bound = Endpoint::bind(0, creds, source, &what, self.verbose)?;
             let mut changes = endpoint_changes(&bound.url(), bound.token());
             set_region(&mut changes, region);
-            server = Some(bound);
+            server = Some(Server {
+                endpoint: bound,
+                creds,
+                source: endpoint::profile_source(env, profile.name()),
+                what: format!("profile `{}`", profile.name()),
+            });
             changes
         } else {
             let creds = resolve::credentials(env, &config, &profile, interaction)?;
@@ -65,10 +69,18 @@ impl ExecArgs {
             command.env(name, value);
         }
         match server {
-            Some(endpoint) => beside(command, program, endpoint),
+            Some(server) => beside(command, program, server),
             None => run(command, program),
         }
     }
+}
+
+/// What `--server` serves, ready before CMD starts.
+struct Server {
+    endpoint: Endpoint,
+    creds: Credentials,
+    source: endpoint::Source,
+    what: String,
 }
 
 #[cfg(unix)]
@@ -88,9 +100,9 @@ fn run(mut command: std::process::Command, program: &std::ffi::OsStr) -> anyhow:
 }
 
 /// Run CMD as a child while `endpoint` serves; its status (or its fatal signal) becomes awsso's.
-fn beside(command: std::process::Command, program: &std::ffi::OsStr, endpoint: Endpoint) -> anyhow::Result<()> {
+fn beside(command: std::process::Command, program: &std::ffi::OsStr, server: Server) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let status = runtime.block_on(supervise(command, program, endpoint))?;
+    let status = runtime.block_on(supervise(command, program, server))?;
     // The endpoint stops here, before awsso exits with CMD's status.
     drop(runtime);
     if let Some(code) = status.code() {
@@ -113,7 +125,7 @@ fn beside(command: std::process::Command, program: &std::ffi::OsStr, endpoint: E
 async fn supervise(
     command: std::process::Command,
     program: &std::ffi::OsStr,
-    endpoint: Endpoint,
+    server: Server,
 ) -> anyhow::Result<std::process::ExitStatus> {
     use std::io::IsTerminal as _;
     use tokio::signal::unix::{SignalKind, signal};
@@ -129,12 +141,12 @@ async fn supervise(
     let mut child = tokio::process::Command::from(command)
         .spawn()
         .map_err(|e| anyhow::anyhow!("could not run `{}`: {e}", program.to_string_lossy()))?;
-    let server = endpoint.serve();
-    tokio::pin!(server);
+    let serving = server.endpoint.serve(server.creds, server.source, &server.what);
+    tokio::pin!(serving);
     loop {
         let signal = tokio::select! {
             status = child.wait() => return Ok(status?),
-            result = &mut server => {
+            result = &mut serving => {
                 // The endpoint failed: CMD would go on without credentials; end it and say why.
                 let _ = child.kill().await;
                 return Err(result.err().unwrap_or_else(|| anyhow::anyhow!("the credential endpoint stopped")));
@@ -166,14 +178,14 @@ async fn supervise(
 async fn supervise(
     command: std::process::Command,
     program: &std::ffi::OsStr,
-    endpoint: Endpoint,
+    server: Server,
 ) -> anyhow::Result<std::process::ExitStatus> {
     let mut child = tokio::process::Command::from(command)
         .spawn()
         .map_err(|e| anyhow::anyhow!("could not run `{}`: {e}", program.to_string_lossy()))?;
     tokio::select! {
         status = child.wait() => Ok(status?),
-        result = endpoint.serve() => {
+        result = server.endpoint.serve(server.creds, server.source, &server.what) => {
             let _ = child.kill().await;
             Err(result.err().unwrap_or_else(|| anyhow::anyhow!("the credential endpoint stopped")))
         }

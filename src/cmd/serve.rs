@@ -23,6 +23,7 @@ impl ServeArgs {
         let files = Files::load(env)?;
         let config = files.parse()?;
         let profile = config.profile(name).ok_or_else(|| unknown_profile(&config, name))?;
+        let bound = Endpoint::bind(self.port, self.verbose)?;
         let creds = resolve::credentials(env, &config, &profile, interaction(false, self.login, false))?;
         if name != "default"
             && let Some(warning) = endpoint::default_shadows(&config)
@@ -30,13 +31,6 @@ impl ServeArgs {
             ui::warn(&warning.replace("CMD would", "a process on this machine would"));
         }
         let what = format!("profile `{name}`");
-        let bound = Endpoint::bind(
-            self.port,
-            creds,
-            endpoint::profile_source(env, name),
-            &what,
-            self.verbose,
-        )?;
         let url = bound.url();
         let shell = resolve_shell(self.shell, env);
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -46,7 +40,7 @@ impl ServeArgs {
         ui::note(&format!("serving the credentials of {what} at {url} until interrupted"));
         runtime.block_on(async {
             tokio::select! {
-                result = bound.serve() => result,
+                result = bound.serve(creds, endpoint::profile_source(env, name), &what) => result,
                 () = stop => Ok(()),
             }
         })

@@ -48,12 +48,14 @@ pub(crate) struct Endpoint {
     listener: std::net::TcpListener,
     port: u16,
     token: Secret,
-    shared: Arc<Shared>,
+    /// The token's HMAC under a random key: comparing tags with `hmac::verify` is constant-time.
+    key: hmac::Key,
+    tag: hmac::Tag,
+    verbose: bool,
 }
 
 struct Shared {
     port: u16,
-    /// The token's HMAC under a random key: comparing tags with `hmac::verify` is constant-time.
     key: hmac::Key,
     tag: hmac::Tag,
     cache: refresh::Cache,
@@ -61,16 +63,9 @@ struct Shared {
 }
 
 impl Endpoint {
-    /// Listen on 127.0.0.1:`port` (0: a free one) and serve `initial`, re-resolved by `source` ahead of expiry.
-    /// `what` names the credentials in messages ("profile `dev`"). With `verbose`, one line per request (a
-    /// [`report::note`]; never a secret).
-    pub(crate) fn bind(
-        port: u16,
-        initial: Credentials,
-        source: Source,
-        what: &str,
-        verbose: bool,
-    ) -> anyhow::Result<Self> {
+    /// Listen on 127.0.0.1:`port` (0: a free one), first of all, so a taken port fails before any login. With
+    /// `verbose`, one line per request (a [`report::note`]; never a secret).
+    pub(crate) fn bind(port: u16, verbose: bool) -> anyhow::Result<Self> {
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).map_err(|e| {
             anyhow::anyhow!(
                 "could not listen on 127.0.0.1:{port}: {e}{}",
@@ -98,13 +93,9 @@ impl Endpoint {
             listener,
             port,
             token,
-            shared: Arc::new(Shared {
-                port,
-                key,
-                tag,
-                cache: refresh::Cache::start(initial, source, what.to_owned()),
-                verbose,
-            }),
+            key,
+            tag,
+            verbose,
         })
     }
 
@@ -118,9 +109,18 @@ impl Endpoint {
         &self.token
     }
 
-    /// Serve until the returned future is dropped (or the listener fails). Must run inside a tokio runtime.
-    pub(crate) async fn serve(self) -> anyhow::Result<()> {
+    /// Serve `initial`, re-resolved by `source` ahead of expiry, until the returned future is dropped (or the
+    /// listener fails). `what` names the credentials in messages ("profile `dev`"). Must run inside a tokio
+    /// runtime.
+    pub(crate) async fn serve(self, initial: Credentials, source: Source, what: &str) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::from_std(self.listener)?;
+        let shared = Arc::new(Shared {
+            port: self.port,
+            key: self.key,
+            tag: self.tag,
+            cache: refresh::Cache::start(initial, source, what.to_owned()),
+            verbose: self.verbose,
+        });
         let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         loop {
             let permit = slots.clone().acquire_owned().await?;
@@ -130,7 +130,7 @@ impl Endpoint {
                 Err(e) if is_transient(&e) => continue,
                 Err(e) => return Err(e).context("the credential endpoint stopped accepting connections"),
             };
-            let shared = self.shared.clone();
+            let shared = shared.clone();
             tokio::spawn(async move {
                 shared.handle(stream, peer).await;
                 drop(permit);

@@ -130,6 +130,15 @@ fn serve(sb: &Sandbox, args: &[&str]) -> Served {
 fn serve_answers_only_the_token_holder_on_its_own_host() {
     let emu = Emulator::start(&["--auto-approve"]);
     let sb = sandbox(&emu, CONFIG);
+    // A taken --port: one line, before any login, nothing on stdout.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    crate::util::assert_clean_failure(
+        &sb.run(&["serve", "dev", "--port", &port]),
+        1,
+        &format!("could not listen on 127.0.0.1:{port}: "),
+    );
+    drop(busy);
     let mut s = serve(&sb, &["dev", "--verbose"]);
     assert!(
         s.url.starts_with("http://127.0.0.1:") && s.url.ends_with('/'),
