@@ -7,17 +7,19 @@
 pub(crate) mod edit;
 pub(crate) mod facts;
 pub(crate) mod ini;
+mod lex;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use rustc_hash::FxBuildHasher;
 
 use crate::env::Env;
+use ini::Entry;
 #[cfg(test)]
 use ini::Value;
-use ini::{Entry, FxBuildHasher};
 
 /// The raw text of both files. A missing file reads as empty, as it does for every AWS SDK.
 #[derive(Debug, Default)]
