@@ -21,13 +21,13 @@ use super::lex::{self, Lexer, Line, py_strip};
 /// A parsed file: sections in file order, and the keys of a `[DEFAULT]` section, which configparser copies into
 /// every other section.
 #[derive(Debug, Default)]
-pub(crate) struct Ini<'a> {
-    pub(crate) sections: Vec<Section<'a>>,
+pub struct Ini<'a> {
+    pub sections: Vec<Section<'a>>,
     pub(crate) defaults: Vec<Entry<'a>>,
 }
 
 #[derive(Debug)]
-pub(crate) struct Section<'a> {
+pub struct Section<'a> {
     /// The text between the brackets, as written (botocore shell-splits it later).
     pub(crate) header: &'a str,
     pub(crate) entries: Vec<Entry<'a>>,
@@ -77,7 +77,7 @@ pub(crate) enum ErrorKind {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {kind}")]
-pub(crate) struct ParseError {
+pub struct ParseError {
     pub(crate) line: usize,
     pub(crate) kind: ErrorKind,
 }
@@ -165,7 +165,7 @@ enum Target {
 
 /// Parse one file. Mirrors `configparser.RawConfigParser._read` (strict, `=`/`:` delimiters, `#`/`;` full-line
 /// comments only, empty lines allowed inside values) followed by botocore's nested-value step.
-pub(crate) fn parse(text: &str) -> Result<Ini<'_>, ParseError> {
+pub fn parse(text: &str) -> Result<Ini<'_>, ParseError> {
     let mut ini = Ini::default();
     // A guess at the number of sections (a profile takes a hundred bytes or more) saves most of the set's regrowing.
     let mut seen_sections: HashSet<&str, FxBuildHasher> =
