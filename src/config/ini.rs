@@ -3,7 +3,7 @@
 //! botocore reads `~/.aws/config` and `~/.aws/credentials` with Python's `configparser.RawConfigParser` in its
 //! default strict mode, then turns values that start with a newline into one level of nested sub-properties
 //! (`botocore/configloader.py`, `raw_config_parse` and `_parse_nested`; protocol.md §6.1). This module mirrors what
-//! `configparser` does with the lines [`super::lex`] classifies (sections, duplicate checks, errors, joined values)
+//! `configparser` does with the lines `config::lex` classifies (sections, duplicate checks, errors, joined values)
 //! rule for rule, so that awsso sees the same profiles as the AWS CLI and boto3 — the differential test in
 //! `config::tests` runs botocore itself over `tests/fixtures/configs/` to keep it honest.
 //!
