@@ -7,6 +7,7 @@ mod chains;
 mod cli;
 mod configure;
 mod creds;
+mod hardening;
 mod interactive;
 mod login;
 mod populate;

@@ -118,15 +118,17 @@ fn try_refresh(env: &Env, target: &Target, token: &Token, lock: &mut Lock) -> an
     lock.record_refresh_attempt(now());
     let result = client::block_on(async {
         let config = client::sdk_config(&target.region).await;
-        client::oidc(env, &config)
-            .create_token()
-            .client_id(client_id)
-            .client_secret(client_secret.expose())
-            .grant_type("refresh_token")
-            .refresh_token(refresh_token.expose())
-            .send()
-            .await
-    })?;
+        let oidc = client::oidc(env, &config)?;
+        anyhow::Ok(
+            oidc.create_token()
+                .client_id(client_id)
+                .client_secret(client_secret.expose())
+                .grant_type("refresh_token")
+                .refresh_token(refresh_token.expose())
+                .send()
+                .await,
+        )
+    })??;
     match result {
         Ok(out) => {
             let fresh = Token {
@@ -183,7 +185,7 @@ fn login_locked(env: &Env, target: &Target, opts: Options) -> anyhow::Result<Tok
 
 async fn flow(env: &Env, target: &Target, opts: Options, timeout: std::time::Duration) -> anyhow::Result<Token> {
     let config = client::sdk_config(&target.region).await;
-    let oidc = client::oidc(env, &config);
+    let oidc = client::oidc(env, &config)?;
     // PKCE needs an sso-session (the CLI uses the device flow for legacy profiles, §4).
     let pkce = target.session.is_some() && !opts.device_code && crate::browser::reachable(env);
     // Where no browser can be reached, none is tried (a failed attempt would only add noise).

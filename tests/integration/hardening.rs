@@ -1,0 +1,248 @@
+//! Regressions for what an attacker review found (issue 9): each test failed on the code before its fix. The
+//! README's Security section promises these in the same words.
+
+#[cfg(feature = "real-tools")]
+use std::process::{Command, Stdio};
+
+#[cfg(feature = "real-tools")]
+use crate::util::{Emulator, python, stderr, stdout};
+use crate::util::{Sandbox, assert_clean_failure};
+
+/// An SSO profile, and a LocalStack-style `[default]` and `[profile local]` whose `endpoint_url` (and `services`
+/// section) point at `RECORDER`: the endpoint of whatever profile is active in the shell.
+const ISOLATION_CONFIG: &str = "\
+[default]
+region = us-east-1
+endpoint_url = RECORDER
+services = rec
+
+[profile local]
+region = us-east-1
+endpoint_url = RECORDER
+services = rec
+
+[services rec]
+sso =
+  endpoint_url = RECORDER
+sso_oidc =
+  endpoint_url = RECORDER
+sts =
+  endpoint_url = RECORDER
+
+[sso-session corp]
+sso_start_url = https://d-0000000000.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile dev]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Admin
+region = eu-west-1
+";
+
+/// tests/support/recorder.py on `port` (0: any), writing what it receives to `file`; killed when dropped.
+#[cfg(feature = "real-tools")]
+struct Recorder {
+    child: std::process::Child,
+    url: String,
+}
+
+#[cfg(feature = "real-tools")]
+impl Recorder {
+    fn start(file: &std::path::Path) -> Self {
+        use std::io::BufRead as _;
+        let mut child = Command::new(python())
+            .arg(recorder_script())
+            .arg("0")
+            .arg(file)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the recorder");
+        let mut url = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut url)
+            .unwrap();
+        assert!(url.starts_with("http://127.0.0.1:"), "recorder said {url:?}");
+        Self {
+            child,
+            url: url.trim().to_owned(),
+        }
+    }
+}
+
+#[cfg(feature = "real-tools")]
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(feature = "real-tools")]
+fn recorder_script() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/recorder.py")
+}
+
+/// Endpoint isolation (finding 1): with the overrides set and a profile active whose `endpoint_url` is a
+/// recorder, `login`, `use --creds`, a refresh, `credential-process`, `whoami --verify` and `logout` all succeed
+/// against the SSO emulator and moto's STS, and the recorder receives not one byte.
+#[cfg(feature = "real-tools")]
+#[test]
+fn sso_and_sts_calls_never_go_to_the_active_profiles_endpoint() {
+    let emu = Emulator::start(&["--auto-approve"]);
+    let moto = crate::creds::Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let record_file = dir.path().join("recorded");
+    let recorder = Recorder::start(&record_file);
+    let sb = Sandbox::with_config(&ISOLATION_CONFIG.replace("RECORDER", &recorder.url))
+        .env("AWS_ENDPOINT_URL_SSO", &emu.url)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", &emu.url)
+        .env("AWS_ENDPOINT_URL_STS", &moto.url);
+    let active = |args: &[&str]| sb.awsso(args).env("AWS_PROFILE", "local").output().unwrap();
+
+    let out = active(&["login", "--sso-session", "corp", "--use-device-code", "--no-browser"]);
+    assert!(out.status.success(), "login: {}", stderr(&out));
+    let out = active(&["use", "--creds", "dev", "--shell", "bash"]);
+    assert!(out.status.success(), "use --creds: {}", stderr(&out));
+    assert!(stdout(&out).contains("AWS_SECRET_ACCESS_KEY"));
+
+    // A refresh: the token's time is up and no login is allowed, so the refresh grant alone brings it back.
+    emu.admin("POST", "expire-tokens", "");
+    let token_path = sb.path(&format!(".aws/sso/cache/{}.json", crate::util::sha1_hex("corp")));
+    let mut token: serde_json::Value = serde_json::from_slice(&std::fs::read(&token_path).unwrap()).unwrap();
+    token["expiresAt"] = "2000-01-01T00:00:00Z".into();
+    std::fs::write(&token_path, token.to_string()).unwrap();
+    let out = active(&["use", "dev", "--shell", "bash"]);
+    assert!(out.status.success(), "refresh: {}", stderr(&out));
+    assert_eq!(emu.stats()["refresh_grants"].as_u64(), Some(1));
+
+    // `whoami --verify` with raw credentials: no AWS_PROFILE, so `[default]` is the ambient profile.
+    let out = sb
+        .awsso(&["credential-process", "--profile", "dev"])
+        .env("AWS_PROFILE", "local")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "credential-process: {}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = sb
+        .awsso(&["whoami", "--verify"])
+        .env("AWSSO_PROFILE", "dev")
+        .env("AWS_ACCESS_KEY_ID", doc["AccessKeyId"].as_str().unwrap())
+        .env("AWS_SECRET_ACCESS_KEY", doc["SecretAccessKey"].as_str().unwrap())
+        .env("AWS_SESSION_TOKEN", doc["SessionToken"].as_str().unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "whoami --verify: {}", stderr(&out));
+
+    let out = active(&["logout", "--sso-session", "corp"]);
+    assert!(out.status.success(), "logout: {}", stderr(&out));
+    assert_eq!(
+        emu.stats()["logouts"].as_u64(),
+        Some(1),
+        "the logout reached the portal"
+    );
+
+    drop(recorder);
+    let bytes = std::fs::read(&record_file).unwrap_or_default();
+    assert!(
+        bytes.is_empty(),
+        "the active profile's endpoint received: {}",
+        String::from_utf8_lossy(&bytes)
+    );
+}
+
+/// Endpoint isolation (finding 1) without any override: a correct awsso goes to the real AWS hosts. Inside a
+/// network namespace that has only loopback (`unshare -n`, root) nothing can leave the machine; every command fails
+/// cleanly (or, for `logout`, forgets the token with a warning), and the recorder on the active profile's
+/// `endpoint_url` receives not one byte.
+#[cfg(feature = "real-tools")]
+#[test]
+fn without_overrides_nothing_goes_to_the_active_profiles_endpoint() {
+    let unshare = crate::util::require("unshare");
+    let probe = Command::new(&unshare).args(["-n", "true"]).status().unwrap();
+    assert!(
+        probe.success(),
+        "`unshare -n` needs root (CI runs as root): this test never skips"
+    );
+    // A fresh namespace: port 4566 is free there.
+    let sb = Sandbox::with_config(&ISOLATION_CONFIG.replace("RECORDER", "http://127.0.0.1:4566"));
+    sb.write_token("corp", 3600, true);
+    let script = r#"
+set -u
+ip link set lo up
+coproc REC { "$PY" "$RECORDER" 4566 "$HOME/recorded"; }
+read -r url <&"${REC[0]}"
+run() { # name, env assignments..., -- args...
+    local name=$1; shift
+    env "$@" >"$HOME/$name.out" 2>"$HOME/$name.err"
+    echo $? >"$HOME/$name.rc"
+}
+# A valid token: `use --creds` asks the portal for role credentials.
+run use-creds AWS_PROFILE=local "$AWSSO" use --creds dev --shell bash
+# A token whose time is up, with a refresh token: the refresh grant goes to OIDC.
+sed -i 's/"expiresAt":"[^"]*"/"expiresAt":"2000-01-01T00:00:00Z"/' "$HOME"/.aws/sso/cache/*.json
+run refresh AWS_PROFILE=local "$AWSSO" use dev --shell bash
+run login AWS_PROFILE=local "$AWSSO" login --sso-session corp --use-device-code --no-browser --force
+run whoami AWSSO_PROFILE=dev AWS_ACCESS_KEY_ID=ASIAEXAMPLE AWS_SECRET_ACCESS_KEY=SECRET-KEY "$AWSSO" whoami --verify
+run logout AWS_PROFILE=local "$AWSSO" logout --sso-session corp
+exec {REC[1]}>&-
+wait
+"#;
+    let out = sb
+        .command(&unshare)
+        .args(["-n", "bash", "-c", script])
+        .env("PY", python())
+        .env("RECORDER", recorder_script())
+        .env("AWSSO", crate::util::AWSSO)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let read = |f: &str| std::fs::read_to_string(sb.path(f)).unwrap_or_default();
+    for (name, codes) in [
+        ("use-creds", &[1][..]),
+        ("refresh", &[3][..]),
+        ("login", &[1][..]),
+        ("whoami", &[1][..]),
+        ("logout", &[0][..]),
+    ] {
+        let rc: i32 = read(&format!("{name}.rc")).trim().parse().unwrap();
+        let err = read(&format!("{name}.err"));
+        assert!(codes.contains(&rc), "{name}: exit {rc}: {err}");
+        assert!(read(&format!("{name}.out")).is_empty(), "{name}: stdout");
+        assert!(
+            err.lines().all(|l| l.starts_with("awsso: ")) && !err.is_empty(),
+            "{name}: {err:?}"
+        );
+        for secret in ["SECRET-ACCESS-TOKEN", "SECRET-REFRESH", "SECRET-CLIENT", "SECRET-KEY"] {
+            assert!(!err.contains(secret), "{name}: {err}");
+        }
+    }
+    let bytes = read("recorded");
+    assert!(bytes.is_empty(), "the active profile's endpoint received: {bytes}");
+}
+
+/// Plain `http://` to anything but loopback is refused for SSO and STS (finding 1): a usage error naming the
+/// variable, before anything is sent.
+#[test]
+fn plain_http_endpoints_are_refused_except_to_loopback() {
+    let sb = Sandbox::with_config(&ISOLATION_CONFIG.replace("RECORDER", "http://127.0.0.1:9"));
+    sb.write_token("corp", 3600, true);
+    for var in ["AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL"] {
+        let out = sb
+            .awsso(&["use", "--creds", "dev", "--shell", "bash"])
+            .env(var, "http://sso.example.invalid")
+            .output()
+            .unwrap();
+        assert_clean_failure(&out, 2, &format!("{var}=http://sso.example.invalid"));
+    }
+    let out = sb
+        .awsso(&["whoami", "--verify"])
+        .env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+        .env("AWS_ENDPOINT_URL_STS", "http://sts.example.invalid")
+        .output()
+        .unwrap();
+    assert_clean_failure(&out, 2, "AWS_ENDPOINT_URL_STS=http://sts.example.invalid");
+}
