@@ -62,11 +62,11 @@ pub(crate) fn secure_endpoint(env: &Env, vars: &[&str], url: String) -> Result<S
     let parsed = url::Url::parse(&url).ok();
     let ok = match parsed.as_ref().map(url::Url::scheme) {
         Some("https") => true,
-        Some("http") => parsed.as_ref().and_then(url::Url::host).is_some_and(|host| match host {
-            url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
-            url::Host::Ipv4(ip) => ip.is_loopback(),
-            url::Host::Ipv6(ip) => ip.is_loopback(),
-        }),
+        Some("http") => parsed
+            .as_ref()
+            .and_then(url::Url::host)
+            .as_ref()
+            .is_some_and(crate::browser::loopback),
         _ => false,
     };
     if ok {
