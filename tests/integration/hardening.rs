@@ -5,8 +5,8 @@
 use std::process::{Command, Stdio};
 
 #[cfg(feature = "real-tools")]
-use crate::util::{Emulator, python, stderr, stdout};
-use crate::util::{Sandbox, assert_clean_failure};
+use crate::util::{Emulator, python};
+use crate::util::{Sandbox, assert_clean_failure, stderr, stdout};
 
 /// An SSO profile, and a LocalStack-style `[default]` and `[profile local]` whose `endpoint_url` (and `services`
 /// section) point at `RECORDER`: the endpoint of whatever profile is active in the shell.
@@ -245,4 +245,41 @@ fn plain_http_endpoints_are_refused_except_to_loopback() {
         .output()
         .unwrap();
     assert_clean_failure(&out, 2, "AWS_ENDPOINT_URL_STS=http://sts.example.invalid");
+}
+
+const CONFIG: &str = "\
+[sso-session corp]
+sso_start_url = https://d-0000000000.awsapps.com/start
+sso_region = us-east-1
+
+[profile dev]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Admin
+";
+
+/// Finding 5: in a CI shell or an IRSA pod, botocore ranks the web-identity variables above `AWS_PROFILE`; `use`
+/// and `exec --profile-env` (profile mode) clear them, so the identity the prompt names is the one the AWS CLI uses.
+#[test]
+fn use_and_exec_clear_the_web_identity_variables() {
+    let sb = Sandbox::with_config(CONFIG)
+        .env("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/secrets/token")
+        .env("AWS_ROLE_ARN", "arn:aws:iam::999999999999:role/ci")
+        .env("AWS_ROLE_SESSION_NAME", "ci");
+    sb.write_token("corp", 3600, false);
+    let out = sb
+        .command("bash")
+        .args(["-c", r#"eval "$("$AWSSO" use dev --shell bash)" && env"#])
+        .env("AWSSO", crate::util::AWSSO)
+        .output()
+        .unwrap();
+    let exec = sb.run(&["exec", "--profile-env", "dev", "--", "env"]);
+    for (what, out) in [("use", &out), ("exec", &exec)] {
+        assert!(out.status.success(), "{what}: {}", stderr(out));
+        let env = stdout(out);
+        assert!(env.lines().any(|l| l == "AWS_PROFILE=dev"), "{what}: {env}");
+        for var in ["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME"] {
+            assert!(!env.contains(&format!("{var}=")), "{what} left {var}: {env}");
+        }
+    }
 }
