@@ -283,3 +283,40 @@ fn use_and_exec_clear_the_web_identity_variables() {
         }
     }
 }
+
+/// Finding 10: a role-cache file that cannot be deleted stopped `logout` before the portal's Logout and before the
+/// token was deleted, with an error naming no path. Now the session is logged out and the token gone first, and
+/// the file is a warning that names it.
+#[test]
+fn logout_logs_out_and_forgets_the_token_even_when_a_cache_file_cannot_go() {
+    let emu = crate::util::Emulator::start(&["--auto-approve"]);
+    let sb = Sandbox::with_config(CONFIG)
+        .env("AWS_ENDPOINT_URL_SSO", &emu.url)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", &emu.url);
+    let out = sb.run(&["login", "--sso-session", "corp", "--use-device-code", "--no-browser"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sb.run(&["use", "--creds", "dev", "--shell", "bash"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The cached role credentials become a non-empty directory: not even root can unlink that as a file.
+    let cached = std::fs::read_dir(sb.path(".aws/cli/cache"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::remove_file(&cached).unwrap();
+    std::fs::create_dir(&cached).unwrap();
+    std::fs::write(cached.join("keep"), "x").unwrap();
+
+    let out = sb.run(&["logout", "--sso-session", "corp"]);
+    assert_eq!(emu.stats()["logouts"].as_u64(), Some(1), "{}", stderr(&out));
+    assert!(
+        !sb.path(&format!(".aws/sso/cache/{}.json", crate::util::sha1_hex("corp")))
+            .exists(),
+        "the token is gone: {}",
+        stderr(&out)
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(&cached.display().to_string()), "{err}");
+}
