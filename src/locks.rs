@@ -26,14 +26,21 @@ impl Lock {
         }
         let mut options = std::fs::OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
+        // Never through a symlink: one planted at a lock path would have its target truncated (issue 9).
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
+            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
         }
-        let file = options
-            .open(path)
-            .with_context(|| format!("could not open {}", path.display()))?;
+        let file = options.open(path).map_err(|e| {
+            let link = path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink());
+            let why = if link {
+                anyhow::anyhow!("it is a symbolic link; delete it")
+            } else {
+                anyhow::Error::from(e)
+            };
+            why.context(format!("could not open the lock file {}", path.display()))
+        })?;
         file.lock()
             .with_context(|| format!("could not lock {}", path.display()))?;
         Ok(Self { file })
@@ -63,5 +70,32 @@ impl Lock {
     pub(crate) fn record_refresh_attempt(&mut self, at: OffsetDateTime) {
         let _ = self.file.set_len(0).and_then(|()| self.file.rewind());
         let _ = write!(self.file, "{}", at.unix_timestamp());
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// Issue 9, finding 11: a symlink at a lock path had its target truncated (the refresh-attempt time is written
+    /// into the lock file). Now the lock refuses it, naming the path, and the target is untouched.
+    #[test]
+    fn a_symlink_at_a_lock_path_is_refused_and_its_target_untouched() {
+        let home = tempfile::tempdir().unwrap();
+        let env = Env::from_pairs([("HOME", home.path().to_str().unwrap())]);
+        let victim = home.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let path = paths::lock_file(&env, &format!("session-{}", paths::sha1_hex("corp"))).unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&victim, &path).unwrap();
+        match Lock::session(&env, "corp") {
+            Ok(mut lock) => {
+                lock.record_refresh_attempt(OffsetDateTime::UNIX_EPOCH);
+                panic!("locked through a symlink");
+            }
+            Err(e) => assert!(format!("{e:#}").contains(&path.display().to_string()), "{e:#}"),
+        }
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        drop(Lock::session(&env, "other").unwrap());
     }
 }

@@ -15,7 +15,14 @@ pub(crate) fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()>
         std::process::id()
     ));
     let result = (|| {
-        let mut file = private_file(&tmp)?;
+        let mut file = match private_file(&tmp) {
+            // Left by a crashed run with our pid, or planted: remove the name (never writing through it), once.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                std::fs::remove_file(&tmp)?;
+                private_file(&tmp)?
+            }
+            other => other?,
+        };
         file.write_all(contents)?;
         file.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -26,9 +33,10 @@ pub(crate) fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()>
     result
 }
 
+/// A new file, created exclusively (`O_EXCL` never follows a symlink), mode 0600.
 fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
@@ -49,4 +57,26 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         builder.mode(0o700);
     }
     builder.create(dir)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// Issue 9, finding 11: a symlink planted at the temporary file's name had its target overwritten, and then
+    /// became the file itself. Now the temporary file is created exclusively.
+    #[test]
+    fn a_symlink_at_the_temporary_name_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let path = dir.path().join("sub/token.json");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let tmp = path.with_file_name(format!(".token.json.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &tmp).unwrap();
+        write_private(&path, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(!path.symlink_metadata().unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
 }
