@@ -320,3 +320,48 @@ fn logout_logs_out_and_forgets_the_token_even_when_a_cache_file_cannot_go() {
     let err = stderr(&out);
     assert!(err.contains(&cached.display().to_string()), "{err}");
 }
+
+/// Finding 7: control characters from the config or the environment reached the terminal raw: a CR overwrote the
+/// prompt, an OSC set the window title. Human output, messages and the prompt escape them.
+#[test]
+fn control_characters_never_reach_the_terminal_raw() {
+    let title = "\u{1b}]0;pwned\u{7}";
+    let sb = Sandbox::with_config(&format!(
+        "{CONFIG}region = eu{title}west\u{9b}1\n\n[sso-session other]\nsso_start_url = https://x{title}.example\nsso_region = us-east-1\n"
+    ));
+    sb.write_token("corp", 3600, false);
+    let hostile = format!("dev\r{title}evil");
+    let runs = [
+        sb.awsso(&["prompt", "--format", "{profile} {region}"])
+            .env("AWS_PROFILE", "dev")
+            .output()
+            .unwrap(),
+        sb.awsso(&["prompt"])
+            .env("AWSSO_PROFILE", &hostile)
+            .env("AWS_ACCESS_KEY_ID", "AKIA")
+            .output()
+            .unwrap(),
+        sb.awsso(&["whoami"]).env("AWS_PROFILE", "dev").output().unwrap(),
+        sb.awsso(&["whoami"]).env("AWS_PROFILE", &hostile).output().unwrap(),
+        sb.run(&["list"]),
+        sb.run(&["status"]),
+        sb.run(&["use", "--shell", "bash", &hostile]),
+    ];
+    for out in &runs {
+        let all = format!("{}{}", stdout(out), stderr(out));
+        assert!(!all.is_empty());
+        for c in ['\r', '\u{1b}', '\u{7}', '\u{9b}'] {
+            assert!(!all.contains(c), "{c:?} raw in {all:?}");
+        }
+    }
+    assert!(
+        stdout(&runs[0]).contains(r"eu\u{1b}]0;pwned\u{7}west\u{9b}1"),
+        "{}",
+        stdout(&runs[0])
+    );
+    assert!(
+        stderr(&runs[6]).contains(r"dev\r\u{1b}]0;pwned"),
+        "{}",
+        stderr(&runs[6])
+    );
+}
