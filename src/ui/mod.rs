@@ -25,11 +25,12 @@ pub(crate) fn print_once(text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `awsso: TEXT` on stderr, its control characters escaped ([`escape`]): a message quotes the portal, the config
-/// and the environment.
+/// `awsso: TEXT` on stderr, without the secrets in hand ([`crate::secret::redact`]) and with its control
+/// characters escaped ([`escape`]): a message quotes the portal, the config and the environment.
 #[allow(clippy::disallowed_macros)] // the one place that prints to stderr
 pub(crate) fn note(text: &str) {
-    let text = escape(text);
+    let text = crate::secret::redact(text);
+    let text = escape(&text);
     spinner::suspend(|| eprintln!("awsso: {text}"));
 }
 

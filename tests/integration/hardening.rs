@@ -365,3 +365,69 @@ fn control_characters_never_reach_the_terminal_raw() {
         stderr(&runs[6])
     );
 }
+
+/// A hostile endpoint on loopback that answers every request with a 400 whose message is the whole request it
+/// received (headers and body, so every token and secret sent to it), in the error shape both SDKs parse.
+fn start_echo_server() -> String {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                request.push_str(&line);
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            request.push_str(&String::from_utf8_lossy(&body));
+            let answer = serde_json::json!({ "error": "invalid_request", "message": request }).to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nx-amzn-ErrorType: \
+                 InvalidRequestException\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    url
+}
+
+/// Finding 8: a portal error message was printed verbatim, so an endpoint that echoes the bearer token (or the
+/// refresh token and client secret) put it on stderr, and into an SDK's exception text via `credential-process`.
+#[test]
+fn secrets_echoed_by_an_endpoint_are_redacted_from_every_message() {
+    let echo = start_echo_server();
+    let sb = Sandbox::with_config(CONFIG)
+        .env("AWS_ENDPOINT_URL_SSO", &echo)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", &echo);
+    sb.write_token("corp", 3600, true);
+    let creds = sb.run(&["credential-process", "--profile", "dev"]);
+    let logout = sb.run(&["logout", "--sso-session", "corp"]);
+    sb.write_token("corp", -60, true);
+    let refresh = sb.run(&["use", "dev", "--shell", "bash"]);
+    for (what, out) in [
+        ("credential-process", &creds),
+        ("logout", &logout),
+        ("refresh", &refresh),
+    ] {
+        let err = stderr(out);
+        assert!(
+            err.contains("***"),
+            "{what}: the endpoint's echo is shown, redacted: {err}"
+        );
+        for secret in ["SECRET-ACCESS-TOKEN", "SECRET-REFRESH", "SECRET-CLIENT"] {
+            assert!(!err.contains(secret), "{what}: {secret} in {err}");
+        }
+    }
+}
