@@ -20,6 +20,25 @@ pub(crate) struct Lock {
 
 impl Lock {
     fn acquire(path: &Path) -> anyhow::Result<Self> {
+        let file = Self::open(path)?;
+        file.lock()
+            .with_context(|| format!("could not lock {}", path.display()))?;
+        Ok(Self { file })
+    }
+
+    /// The lock if no one else holds it, else `None` at once.
+    fn try_acquire(path: &Path) -> anyhow::Result<Option<Self>> {
+        let file = Self::open(path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(Self { file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(anyhow::Error::from(e).context(format!("could not lock {}", path.display())))
+            }
+        }
+    }
+
+    fn open(path: &Path) -> anyhow::Result<File> {
         if let Some(dir) = path.parent() {
             crate::private_fs::create_private_dir(dir)
                 .with_context(|| format!("could not create {}", dir.display()))?;
@@ -41,9 +60,7 @@ impl Lock {
             };
             why.context(format!("could not open the lock file {}", path.display()))
         })?;
-        file.lock()
-            .with_context(|| format!("could not lock {}", path.display()))?;
-        Ok(Self { file })
+        Ok(file)
     }
 
     /// The lock of the SSO session whose token file is named by `cache_key`.
@@ -52,6 +69,29 @@ impl Lock {
             env,
             &format!("session-{}", paths::sha1_hex(cache_key)),
         )?)
+    }
+
+    /// The session lock if no one holds it now ([`Lock::session`] waits).
+    pub(crate) fn try_session(env: &Env, cache_key: &str) -> anyhow::Result<Option<Self>> {
+        Self::try_acquire(&paths::lock_file(
+            env,
+            &format!("session-{}", paths::sha1_hex(cache_key)),
+        )?)
+    }
+
+    /// Held (inside the session lock) for as long as a login flow of the session runs, so a caller that finds the
+    /// session lock taken can tell a login (minutes) from a refresh (a second).
+    pub(crate) fn login(env: &Env, cache_key: &str) -> anyhow::Result<Self> {
+        Self::acquire(&paths::lock_file(
+            env,
+            &format!("login-{}", paths::sha1_hex(cache_key)),
+        )?)
+    }
+
+    /// Whether another process runs a login flow of the session now.
+    pub(crate) fn login_in_progress(env: &Env, cache_key: &str) -> anyhow::Result<bool> {
+        let path = paths::lock_file(env, &format!("login-{}", paths::sha1_hex(cache_key)))?;
+        Ok(Self::try_acquire(&path)?.is_none())
     }
 
     /// The lock of one cached role-credential entry, by its cache key.

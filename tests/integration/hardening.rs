@@ -431,3 +431,34 @@ fn secrets_echoed_by_an_endpoint_are_redacted_from_every_message() {
         }
     }
 }
+
+/// Finding 9: `credential-process` waited silently for the whole of another awsso's pending login (up to 600 s),
+/// then exited 3. Where no interaction is allowed it fails at once; a `login` says it waits.
+#[test]
+fn a_pending_login_elsewhere_fails_fast_without_interaction_and_is_announced_with_it() {
+    use std::io::BufRead as _;
+    let emu = crate::util::Emulator::start(&[]); // never approves: the first login stays pending
+    let sb = Sandbox::with_config(CONFIG)
+        .env("AWS_ENDPOINT_URL_SSO", &emu.url)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", &emu.url);
+    let login = ["login", "--sso-session", "corp", "--use-device-code", "--no-browser"];
+    let mut first = sb.awsso(&login).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let mut lines = std::io::BufReader::new(first.stderr.take().unwrap()).lines();
+    // Once it says where to log in, it holds the session's locks and waits for the user.
+    while !lines.next().unwrap().unwrap().contains("open") {}
+
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
+    assert_clean_failure(&out, 3, "a login to sso-session `corp` is in progress in another awsso");
+
+    let mut second = sb.awsso(&login).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let said = std::io::BufReader::new(second.stderr.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert!(said.contains("waiting for the login to"), "{said}");
+    for child in [&mut first, &mut second] {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
