@@ -16,6 +16,11 @@ __AWSSO_CMD__() {
         __awsso_code="$(__AWSSO_BIN__ "$1" --shell bash "${@:2}")" || return
         eval "$__awsso_code"
         ;;
+    allow | deny)
+        __AWSSO_BIN__ "$@" || return
+        # Look at the directory again at the next prompt: the trust just changed.
+        __awsso_dir_pwd=
+        ;;
     *)
         __AWSSO_BIN__ "$@"
         ;;
@@ -50,6 +55,28 @@ case ";${PROMPT_COMMAND[*]-};" in
 *) PROMPT_COMMAND="__awsso_hook;${PROMPT_COMMAND-}" ;;
 esac
 # <<< prompt
+
+# >>> dir
+# Per-directory profiles (`.awsso`): compare $PWD with the directory seen at the last prompt, so a prompt in the
+# same directory starts no process; on a change awsso prints what to switch. Its memory of the last switch stays in
+# `__awsso_dir_state`, a shell variable that is handed to awsso alone and never exported. Keeps `$?`.
+__awsso_dir_hook() {
+    local __awsso_status=$?
+    if [[ ${__awsso_dir_pwd-} != "$PWD" ]]; then
+        __awsso_dir_pwd=$PWD
+        local __awsso_code
+        if __awsso_code="$(AWSSO_DIR_STATE="${__awsso_dir_state-}" __AWSSO_BIN__ dir-hook --shell bash --pwd "$PWD")"; then
+            eval "$__awsso_code"
+        fi
+    fi
+    return "$__awsso_status"
+}
+
+case ";${PROMPT_COMMAND[*]-};" in
+*";__awsso_dir_hook;"*) ;;
+*) PROMPT_COMMAND="__awsso_dir_hook;${PROMPT_COMMAND-}" ;;
+esac
+# <<< dir
 
 # >>> completions
 __AWSSO_COMPLETIONS__

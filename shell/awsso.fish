@@ -15,6 +15,10 @@ function __AWSSO_CMD__ --description 'Switch AWS identities in this shell (awsso
                 return $__awsso_status
             end
             printf '%s' $__awsso_code | source
+        case allow deny
+            __AWSSO_BIN__ $argv; or return
+            # Look at the directory again at the next prompt: the trust just changed.
+            set -g __awsso_dir_pwd
         case '*'
             __AWSSO_BIN__ $argv
     end
@@ -25,9 +29,11 @@ function __awsso_return --description 'Set $status for the wrapped prompt'
     return $argv[1]
 end
 
-# Wrap the current fish_prompt unless it already is the wrapper: sourcing this file again changes nothing, and
-# sourcing it after fish_prompt was redefined (say, by sourcing config.fish again) wraps the new prompt.
-if not functions fish_prompt 2>/dev/null | string match -q '*__awsso_return*'
+# Wrap the current fish_prompt unless it already is the wrapper: sourcing this file again changes nothing, and a
+# prompt redefined after init (a theme, or config.fish sourced again) is wrapped again before the next prompt, by
+# the fish_prompt event handler below, as the bash and zsh hooks put their segment back.
+function __awsso_wrap_prompt
+    functions fish_prompt 2>/dev/null | string match -q '*__awsso_return*'; and return
     functions -q __awsso_original_fish_prompt; and functions -e __awsso_original_fish_prompt
     if functions -q fish_prompt
         functions -c fish_prompt __awsso_original_fish_prompt
@@ -46,7 +52,26 @@ if not functions fish_prompt 2>/dev/null | string match -q '*__awsso_return*'
         __awsso_original_fish_prompt
     end
 end
+
+# fish emits `fish_prompt` before it calls the function of that name, so a replaced prompt is wrapped in time.
+function __awsso_prompt_event --on-event fish_prompt
+    __awsso_wrap_prompt
+end
+
+__awsso_wrap_prompt
 # <<< prompt
+
+# >>> dir
+# Per-directory profiles (`.awsso`): compare $PWD with the directory seen at the last prompt, so a prompt in the
+# same directory starts no process; on a change awsso prints what to switch. Its memory of the last switch stays in
+# `__awsso_dir_state`, a global that is handed to awsso alone and never exported. Event handlers leave `$status`.
+function __awsso_dir_hook --on-event fish_prompt
+    test "$__awsso_dir_pwd" = "$PWD"; and return
+    set -g __awsso_dir_pwd $PWD
+    set -l __awsso_code (AWSSO_DIR_STATE="$__awsso_dir_state" __AWSSO_BIN__ dir-hook --shell fish --pwd $PWD | string collect --no-trim-newlines)
+    and printf '%s' $__awsso_code | source
+end
+# <<< dir
 
 # >>> completions
 __AWSSO_COMPLETIONS__

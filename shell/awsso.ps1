@@ -12,26 +12,82 @@ function global:__AWSSO_CMD__ {
         }
     } else {
         & __AWSSO_BIN__ @args
+        # Look at the directory again at the next prompt when the trust just changed.
+        if ($LASTEXITCODE -eq 0 -and $args.Count -gt 0 -and ($args[0] -eq 'allow' -or $args[0] -eq 'deny')) {
+            $global:__awsso_dir_pwd = $null
+        }
     }
 }
 
 # >>> prompt
-# Wrap the current prompt function unless it already is the wrapper, so dot-sourcing this again changes nothing
-# and dot-sourcing it after the prompt was redefined wraps the new one. $? and $LASTEXITCODE are handed on.
-if (-not ("$function:prompt" -match '__awsso_original_prompt')) {
+# The wrapper: the segment, then the original prompt. $? and $LASTEXITCODE are handed on.
+function global:__awsso_prompt {
+    $succeeded = $global:?
+    $exitCode = $global:LASTEXITCODE
+    $segment = & __AWSSO_BIN__ prompt 2>$null
+    $global:LASTEXITCODE = $exitCode
+    # A silent failing command is the only way to give the original prompt a false $? back.
+    if (-not $succeeded) { Write-Error '' -ErrorAction Ignore }
+    $original = __awsso_original_prompt
+    if ($segment) { "$segment $original" } else { $original }
+}
+
+# Wrap the current prompt function unless it already is the wrapper, so dot-sourcing this again changes nothing and
+# a prompt redefined after init (a theme) is wrapped again by the lookup hook below before it is drawn.
+function global:__awsso_wrap_prompt {
+    if ("$function:prompt" -match '__awsso_prompt') { return $false }
     Set-Item -Path Function:\global:__awsso_original_prompt -Value $function:prompt
-    function global:prompt {
-        $succeeded = $global:?
-        $exitCode = $global:LASTEXITCODE
-        $segment = & __AWSSO_BIN__ prompt 2>$null
+    Set-Item -Path Function:\global:prompt -Value { __awsso_prompt }
+    return $true
+}
+$null = __awsso_wrap_prompt
+# <<< prompt
+
+# >>> dir
+# Per-directory profiles (`.awsso`): compare the location with the one seen at the last prompt, so a prompt in the
+# same directory starts no process; on a change awsso prints what to switch. Its memory of the last switch stays in
+# $global:__awsso_dir_state, handed to awsso alone and never put in the environment. $LASTEXITCODE is kept.
+# Declared up front so the hook reads them cleanly under Set-StrictMode.
+if (-not (Test-Path Variable:global:__awsso_dir_pwd)) { $global:__awsso_dir_pwd = $null }
+if (-not (Test-Path Variable:global:__awsso_dir_state)) { $global:__awsso_dir_state = $null }
+function global:__awsso_dir_hook {
+    $here = $ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
+    if ($global:__awsso_dir_pwd -eq $here) { return }
+    $global:__awsso_dir_pwd = $here
+    $exitCode = $global:LASTEXITCODE
+    $saved = $Env:AWSSO_DIR_STATE
+    try {
+        $Env:AWSSO_DIR_STATE = $global:__awsso_dir_state
+        $code = & __AWSSO_BIN__ dir-hook --shell powershell --pwd $here | Out-String
+        if ($LASTEXITCODE -eq 0 -and $code) { Invoke-Expression $code }
+    } finally {
+        $Env:AWSSO_DIR_STATE = $saved
         $global:LASTEXITCODE = $exitCode
-        # A silent failing command is the only way to give the original prompt a false $? back.
-        if (-not $succeeded) { Write-Error '' -ErrorAction Ignore }
-        $original = __awsso_original_prompt
-        if ($segment) { "$segment $original" } else { $original }
     }
 }
-# <<< prompt
+# <<< dir
+
+# Before every prompt, whatever function a theme put in `prompt`: the host looks the command `prompt` up, and the
+# lookup hook runs first (an existing hook is kept and called too). PowerShell runs no lookup hook while one is
+# running for the same name, so the commands called here cannot loop.
+function global:__awsso_before_prompt {
+    param($CommandName, $LookupArgs)
+    # >>> dir
+    __awsso_dir_hook
+    # <<< dir
+    # >>> prompt
+    if (__awsso_wrap_prompt) { $LookupArgs.Command = Get-Command -Name prompt -CommandType Function }
+    # <<< prompt
+}
+if (-not (Test-Path Variable:global:__awsso_lookup_hooked)) {
+    $global:__awsso_lookup_hooked = $true
+    $global:__awsso_previous_lookup = $ExecutionContext.InvokeCommand.PostCommandLookupAction
+    $ExecutionContext.InvokeCommand.PostCommandLookupAction = {
+        param($CommandName, $LookupArgs)
+        if ($CommandName -eq 'prompt') { __awsso_before_prompt $CommandName $LookupArgs }
+        if ($global:__awsso_previous_lookup) { & $global:__awsso_previous_lookup $CommandName $LookupArgs }
+    }
+}
 
 # >>> completions
 __AWSSO_COMPLETIONS__

@@ -16,6 +16,11 @@ __AWSSO_CMD__() {
         __awsso_code="$(__AWSSO_BIN__ "$1" --shell zsh "${@:2}")" || return
         eval "$__awsso_code"
         ;;
+    allow | deny)
+        __AWSSO_BIN__ "$@" || return
+        # Look at the directory again at the next prompt: the trust just changed.
+        __awsso_dir_pwd=
+        ;;
     *)
         __AWSSO_BIN__ "$@"
         ;;
@@ -46,6 +51,26 @@ __awsso_precmd() {
 autoload -Uz add-zsh-hook
 add-zsh-hook precmd __awsso_precmd
 # <<< prompt
+
+# >>> dir
+# Per-directory profiles (`.awsso`): compare $PWD with the directory seen at the last prompt, so a prompt in the
+# same directory starts no process; on a change awsso prints what to switch. Its memory of the last switch stays in
+# `__awsso_dir_state`, a shell variable that is handed to awsso alone and never exported. Keeps `$?`.
+__awsso_dir_hook() {
+    local __awsso_status=$?
+    if [[ ${__awsso_dir_pwd-} != "$PWD" ]]; then
+        typeset -g __awsso_dir_pwd=$PWD
+        local __awsso_code
+        if __awsso_code="$(AWSSO_DIR_STATE="${__awsso_dir_state-}" __AWSSO_BIN__ dir-hook --shell zsh --pwd "$PWD")"; then
+            eval "$__awsso_code"
+        fi
+    fi
+    return $__awsso_status
+}
+
+autoload -Uz add-zsh-hook
+add-zsh-hook precmd __awsso_dir_hook
+# <<< dir
 
 # >>> completions
 # compdef exists only after compinit; without it zsh has no completion system to register with.

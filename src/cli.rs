@@ -17,13 +17,18 @@ Environment:
   AWSSO_PROMPT_FORMAT  the default format for `awsso prompt`
   AWSSO_LOGIN_TIMEOUT  seconds to wait for the browser in a PKCE login (default 600)
   AWSSO_PORTAL_RATE    average requests per second to the SSO portal for `accounts`/`populate` (default 20)
+  AWSSO_DIR_STATE      internal: what the per-directory hook of `init` hands awsso about the last switch
   BROWSER              command that opens login URLs (the URL is its last argument)
   AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC  where the SSO portal and OIDC APIs are
   NO_COLOR             disables colour
 
 Set up your shell with one line (see `awsso init --help`):
   bash: eval \"$(awsso init bash)\"     zsh: eval \"$(awsso init zsh)\"
-  fish: awsso init fish | source       PowerShell: Invoke-Expression (& { (awsso init powershell | Out-String) })";
+  fish: awsso init fish | source       PowerShell: Invoke-Expression (& { (awsso init powershell | Out-String) })
+  nu:   awsso init nu | save -f ($nu.data-dir | path join \"vendor/autoload/awsso.nu\")
+
+Per-directory profiles: a .awsso file (`profile = NAME`, optionally `region = R`) switches the shell to NAME in
+that directory and below once trusted with `awsso allow`; leaving restores what was there.";
 
 /// AWS IAM Identity Center (SSO) made easy in the shell.
 #[derive(Debug, Parser)]
@@ -66,6 +71,30 @@ pub(crate) enum Command {
     Completions(CompletionsArgs),
     /// Add or update an [sso-session] and a profile that uses it: a wizard on a terminal, else from flags
     Configure(Box<ConfigureArgs>),
+    /// Trust the .awsso file of DIR, so entering DIR switches to its profile (with `awsso init` loaded)
+    Allow(DirArgs),
+    /// Stop trusting the .awsso file of DIR
+    Deny(DirArgs),
+    /// Run by the shell hook of `awsso init` when the directory changed: print what to switch
+    #[command(hide = true)]
+    DirHook(DirHookArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DirArgs {
+    /// The directory whose .awsso file (or the nearest one above it) to trust [default: the current directory]
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DirHookArgs {
+    /// Shell syntax to print
+    #[arg(long, value_name = "SHELL")]
+    pub(crate) shell: Option<Shell>,
+    /// The shell's $PWD (as typed, symlinks kept)
+    #[arg(long, value_name = "DIR")]
+    pub(crate) pwd: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -232,6 +261,9 @@ pub(crate) struct InitArgs {
     /// Leave the prompt alone (no identity segment)
     #[arg(long)]
     pub(crate) no_prompt: bool,
+    /// No per-directory profiles: entering a directory with a .awsso file changes nothing
+    #[arg(long)]
+    pub(crate) no_dir: bool,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,9 @@ use crate::config::Files;
 use crate::env::Env;
 use crate::shell::Shell;
 
+/// nu's completer: nu has no `COMPLETE=` registration in clap_complete, so this calls back with fish's protocol.
+pub(crate) const NU_COMPLETER: &str = include_str!("../shell/completions.nu");
+
 /// The script that registers completion of `command` by calling back `completer` (a path or a name on PATH).
 pub(crate) fn registration(shell: Shell, command: &str, completer: &str) -> anyhow::Result<String> {
     let engine: &dyn EnvCompleter = match shell {
@@ -18,6 +21,7 @@ pub(crate) fn registration(shell: Shell, command: &str, completer: &str) -> anyh
         Shell::Zsh => &Zsh,
         Shell::Fish => &Fish,
         Shell::Powershell => &Powershell,
+        Shell::Nu => return Ok(nu_registration(command, completer)),
     };
     let mut buf = Vec::new();
     if shell == Shell::Bash {
@@ -76,4 +80,11 @@ pub(crate) fn complete_sessions(current: &OsStr) -> Vec<CompletionCandidate> {
         .filter(|s| s.name.starts_with(&*prefix))
         .map(|s| CompletionCandidate::new(&*s.name).help(s.get("sso_start_url").map(|u| u.to_owned().into())))
         .collect()
+}
+
+/// `awsso completions nu`: the completer, and an `extern` that attaches it to the `awsso` command on PATH. nu takes
+/// no quoted command name there; `command` is a plain word (`awsso`).
+pub(crate) fn nu_registration(command: &str, completer: &str) -> String {
+    let script = NU_COMPLETER.replace("__AWSSO_BIN__", &Shell::Nu.quote(completer));
+    format!("{script}\nexport extern {command} [...args: string@__awsso_complete]\n")
 }

@@ -7,6 +7,7 @@ mod cmd;
 mod complete;
 mod config;
 mod credentials;
+mod dir;
 mod env;
 mod error;
 mod exports;

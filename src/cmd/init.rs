@@ -1,7 +1,9 @@
-//! `awsso init SHELL [--cmd NAME] [--no-prompt]`: the shell integration, from the real script files in `shell/`.
+//! `awsso init SHELL [--cmd NAME] [--no-prompt] [--no-dir]`: the shell integration, from the real script files in
+//! `shell/`.
 //!
 //! Three substitutions: the wrapper's name, the binary's absolute path (quoted for the shell, as starship bakes in
-//! its own path), and the completion registration. `--no-prompt` cuts the block between the prompt markers.
+//! its own path), and the completion registration. `--no-prompt` and `--no-dir` cut the blocks between the
+//! `prompt` and `dir` markers (a file may hold several of each).
 
 use crate::cli::InitArgs;
 use crate::complete::registration;
@@ -13,6 +15,7 @@ const BASH: &str = include_str!("../../shell/awsso.bash");
 const ZSH: &str = include_str!("../../shell/awsso.zsh");
 const FISH: &str = include_str!("../../shell/awsso.fish");
 const POWERSHELL: &str = include_str!("../../shell/awsso.ps1");
+const NU: &str = include_str!("../../shell/awsso.nu");
 
 impl InitArgs {
     pub(crate) fn run(&self) -> anyhow::Result<()> {
@@ -20,7 +23,7 @@ impl InitArgs {
         let exe = exe
             .to_str()
             .ok_or_else(|| anyhow::anyhow!("the path of the awsso binary is not valid UTF-8"))?;
-        print_once(&render(self.shell, &self.cmd, exe, !self.no_prompt)?)
+        print_once(&render(self.shell, &self.cmd, exe, !self.no_prompt, !self.no_dir)?)
     }
 }
 
@@ -31,7 +34,7 @@ fn valid_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-pub(crate) fn render(shell: Shell, cmd: &str, exe: &str, prompt: bool) -> anyhow::Result<String> {
+pub(crate) fn render(shell: Shell, cmd: &str, exe: &str, prompt: bool, dir: bool) -> anyhow::Result<String> {
     if !valid_name(cmd) {
         return Err(Error::Usage(format!(
             "`{cmd}` cannot be a function name; use letters, digits, `_` and `-`, starting with a letter"
@@ -43,13 +46,20 @@ pub(crate) fn render(shell: Shell, cmd: &str, exe: &str, prompt: bool) -> anyhow
         Shell::Zsh => ZSH,
         Shell::Fish => FISH,
         Shell::Powershell => POWERSHELL,
+        Shell::Nu => NU,
     };
-    let mut script = if prompt {
-        template.to_owned()
-    } else {
-        cut_block(template, "prompt")
+    let mut script = template.to_owned();
+    if !prompt {
+        script = cut_block(&script, "prompt");
+    }
+    if !dir {
+        script = cut_block(&script, "dir");
+    }
+    let completions = match shell {
+        // The wrapper itself names the completer on its arguments (`string@__awsso_complete`).
+        Shell::Nu => crate::complete::NU_COMPLETER.to_owned(),
+        _ => registration(shell, cmd, exe)?,
     };
-    let completions = registration(shell, cmd, exe)?;
     script = script
         .replace("__AWSSO_COMPLETIONS__", completions.trim())
         .replace("__AWSSO_BIN__", &shell.quote(exe))
@@ -82,25 +92,28 @@ mod tests {
 
     #[test]
     fn snapshots() {
-        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell] {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell, Shell::Nu] {
             insta::assert_snapshot!(
                 format!("init_{}", shell.name()),
-                render(shell, "awsso", EXE, true).unwrap()
+                render(shell, "awsso", EXE, true, true).unwrap()
             );
         }
         insta::assert_snapshot!(
             "init_bash_no_prompt_cmd_aws",
-            render(Shell::Bash, "aws-sso", EXE, false).unwrap()
+            render(Shell::Bash, "aws-sso", EXE, false, true).unwrap()
         );
     }
 
     #[test]
     fn no_placeholder_survives() {
-        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell] {
-            for prompt in [true, false] {
-                let s = render(shell, "sw", EXE, prompt).unwrap();
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell, Shell::Nu] {
+            for (prompt, dir) in [(true, true), (false, true), (true, false), (false, false)] {
+                let s = render(shell, "sw", EXE, prompt, dir).unwrap();
+                assert_eq!(s.contains(" dir-hook --shell "), dir, "{shell:?}");
                 assert!(!s.contains("__AWSSO_"), "{shell:?}");
-                assert_eq!(s.contains(" prompt 2>"), prompt, "{shell:?}");
+                // Every shell's segment runs `… prompt` with stderr discarded (nu: captured by `complete`).
+                let runs_prompt = s.contains(" prompt 2>") || s.contains("__awsso_bin prompt | complete");
+                assert_eq!(runs_prompt, prompt, "{shell:?}");
             }
         }
     }
@@ -108,7 +121,7 @@ mod tests {
     #[test]
     fn bad_function_names_are_refused() {
         for bad in ["", "1x", "a b", "x;rm", "$(x)"] {
-            assert!(render(Shell::Bash, bad, EXE, true).is_err(), "{bad}");
+            assert!(render(Shell::Bash, bad, EXE, true, true).is_err(), "{bad}");
         }
     }
 }

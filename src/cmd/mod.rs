@@ -2,9 +2,11 @@
 //! several commands share (which shell, whether a login may start).
 
 mod accounts;
+mod allow;
 mod completions;
 mod configure;
 mod credential_process;
+mod dir_hook;
 mod exec;
 mod init;
 mod list;
@@ -44,6 +46,9 @@ pub(crate) fn run(command: Command, env: &Env) -> anyhow::Result<()> {
         Command::Init(args) => args.run(),
         Command::Completions(args) => args.run(),
         Command::Configure(args) => args.run(env),
+        Command::Allow(args) => args.allow(env),
+        Command::Deny(args) => args.deny(env),
+        Command::DirHook(args) => args.run(env),
     }
 }
 

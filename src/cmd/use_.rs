@@ -5,9 +5,9 @@ use std::io::IsTerminal as _;
 
 use crate::cli::UseArgs;
 use crate::cmd::{interaction, resolve_shell};
-use crate::config::facts::{self, Facts};
+use crate::config::facts;
 use crate::config::hints::unknown_profile;
-use crate::config::{Files, Kind, regions};
+use crate::config::{Files, regions};
 use crate::env::Env;
 use crate::exports::{creds_changes, profile_changes};
 use crate::resolve;
@@ -26,7 +26,7 @@ impl UseArgs {
         if !self.creds
             && let Some(name) = &self.profile
             && let Some(facts) = facts::of(env, name)
-            && token_fresh(env, &facts)
+            && login::ready(env, &facts)
         {
             eval_hint(name);
             return print_once(&shell.render(&profile_changes(name, self.region.as_deref())));
@@ -73,9 +73,4 @@ fn eval_hint(name: &str) {
             p = posix_quote(name)
         ));
     }
-}
-
-/// A profile that needs no token, or whose token has more than the refresh window left.
-fn token_fresh(env: &Env, facts: &Facts) -> bool {
-    facts.kind == Kind::Other || facts.token_key.as_deref().is_some_and(|key| login::is_fresh(env, key))
 }

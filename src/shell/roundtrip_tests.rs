@@ -30,14 +30,19 @@ fn corpus() -> Vec<String> {
 }
 
 /// The absolute path of a shell, or a panic that says how to install it: a missing shell fails, never skips.
+/// nu comes from the npm registry into the project's `.tools/bin` (scripts/setup-tests).
 fn require(program: &str) -> PathBuf {
-    ["/usr/local/bin", "/usr/bin", "/bin"]
-        .iter()
-        .map(|dir| Path::new(dir).join(program))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| {
-            panic!("`{program}` is not installed; run scripts/setup-tests (real-shell tests never skip)")
-        })
+    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin");
+    [
+        tools.as_path(),
+        Path::new("/usr/local/bin"),
+        Path::new("/usr/bin"),
+        Path::new("/bin"),
+    ]
+    .iter()
+    .map(|dir| dir.join(program))
+    .find(|p| p.exists())
+    .unwrap_or_else(|| panic!("`{program}` is not installed; run scripts/setup-tests (real-shell tests never skip)"))
 }
 
 fn render_set(shell: Shell, value: &str) -> String {
@@ -71,12 +76,29 @@ for code in $argv
     set i (math $i + 1)
 end"#
     );
+    // The data path exactly as the wrapper from `awsso init nu` takes it: `from json`, `hide-env`, `load-env`.
+    let nu = format!(
+        r"def main [dir: string, ...snippets: string] {{
+    for it in ($snippets | enumerate) {{
+        let changes = ($it.item | from json)
+        hide-env --ignore-errors ...$changes.unset
+        load-env $changes.set
+        if '{GONE}' in $env {{ print -e '{GONE} is still set'; exit 96 }}
+        $env.{VAR} | save --raw ($dir | path join ($it.index | into string))
+    }}
+}}"
+    );
     let program = require(shell.name());
     let mut cmd = Command::new(&program);
     match shell {
         Shell::Bash => cmd.args(["--norc", "--noprofile", "-euo", "pipefail", "-c", &posix, "bash"]),
         Shell::Zsh => cmd.args(["-f", "-e", "-u", "-o", "pipefail", "-c", &posix, "zsh"]),
         Shell::Fish => cmd.args(["--no-config", "-c", &fish]),
+        Shell::Nu => {
+            let script = dir.join("roundtrip.nu");
+            std::fs::write(&script, &nu).expect("write the nu script");
+            cmd.args([Path::new("--no-config-file"), &script])
+        }
         Shell::Powershell => unreachable!("PowerShell is checked by parsing, not running"),
     };
     cmd.arg(dir).args(snippets);
@@ -147,6 +169,11 @@ fn zsh_reads_back_every_hostile_value() {
 #[test]
 fn fish_reads_back_every_hostile_value() {
     round_trip(Shell::Fish);
+}
+
+#[test]
+fn nu_reads_back_every_hostile_value() {
+    round_trip(Shell::Nu);
 }
 
 /// PowerShell's verbatim-string rule (`Tokenizer.ScanStringLiteral`): any of `'` U+2018..U+201B ends the string

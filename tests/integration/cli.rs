@@ -283,6 +283,7 @@ fn checked_in_completions_are_up_to_date() {
         ("zsh", "_awsso"),
         ("fish", "awsso.fish"),
         ("powershell", "awsso.ps1"),
+        ("nu", "awsso.nu"),
     ] {
         let out = Sandbox::new().run(&["completions", shell]);
         assert!(out.status.success());

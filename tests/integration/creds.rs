@@ -33,6 +33,9 @@ sso_role_name = NotMyRole
 [profile via-process]
 credential_process = AWSSO credential-process --profile dev
 region = eu-west-1
+
+[profile plain]
+region = eu-west-1
 ";
 
 fn sandbox(emu: &Emulator) -> Sandbox {
@@ -274,11 +277,11 @@ fn faults_are_one_line_errors_with_empty_stdout() {
         1,
         "profile `unassigned`: role `NotMyRole` in account 111111111111 is not assigned",
     );
-    // Not an SSO profile: a usage error.
+    // A profile with no credentials at all: a usage error. (One with credential_process resolves: issue 10.)
     assert_clean_failure(
-        &sb.run(&["use", "--creds", "via-process"]),
+        &sb.run(&["use", "--creds", "plain", "--shell", "bash"]),
         2,
-        "does not use IAM Identity Center",
+        "profile `plain` has no credentials",
     );
 
     // The emulator is gone (the token is still valid, so this is GetRoleCredentials failing to connect).

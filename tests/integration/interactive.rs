@@ -68,7 +68,7 @@ const FRAGMENTS: [&str; 5] = [
 ];
 
 /// A sandbox with `CONFIG`, `CREDENTIALS` and a token for session `corp` that is valid for three hours.
-fn sandbox() -> Sandbox {
+pub(crate) fn sandbox() -> Sandbox {
     let sb = Sandbox::with_config(CONFIG);
     sb.write(".aws/credentials", CREDENTIALS);
     sb.write_token("corp", 3 * 3600, false);
@@ -76,7 +76,7 @@ fn sandbox() -> Sandbox {
 }
 
 #[cfg(feature = "real-tools")]
-fn add_profile(sb: &Sandbox, name: &str) {
+pub(crate) fn add_profile(sb: &Sandbox, name: &str) {
     let config = std::fs::read_to_string(sb.path(".aws/config")).unwrap();
     sb.write(
         ".aws/config",
@@ -283,7 +283,7 @@ impl Prompt {
     }
 
     /// Whether this is the segment of profile `p` exactly once: `p 111111111111/Admin 2h59m`.
-    fn has_segment(&self) -> bool {
+    pub(crate) fn has_segment(&self) -> bool {
         self.segment.strip_prefix(SEGMENT).is_some_and(|ttl| {
             ttl.ends_with('m') && ttl.contains('h') && ttl.chars().all(|c| c.is_ascii_digit() || "hm".contains(c))
         })
@@ -302,7 +302,7 @@ pub(crate) struct Step {
 impl Step {
     /// The command printed `output`; the next prompt shows the segment of `p` exactly once (or no segment), and
     /// `status` everywhere the prompt shows the status.
-    fn expect(&self, output: &[&str], segment: bool, status: i32) {
+    pub(crate) fn expect(&self, output: &[&str], segment: bool, status: i32) {
         let (sh, cmd) = (self.shell, &self.cmd);
         assert_eq!(self.output, output, "{sh}: output of `{cmd}`");
         if segment {
@@ -694,11 +694,12 @@ complete -C '{name} use '
 // Strict mode, lint and parse checks
 
 /// The init variants: (extra arguments, the wrapper's name).
-const VARIANTS: [(&[&str], &str); 4] = [
+const VARIANTS: [(&[&str], &str); 5] = [
     (&[], "awsso"),
     (&["--no-prompt"], "awsso"),
     (&["--cmd", "other"], "other"),
     (&["--no-prompt", "--cmd", "other"], "other"),
+    (&["--no-dir", "--no-prompt"], "awsso"),
 ];
 
 fn assert_silent_ok(out: &Output, what: &str) {
@@ -742,10 +743,11 @@ echo "pc=${{PROMPT_COMMAND-}}"
 "#
         ));
         assert_ok(&out, &format!("bash strict use, init {args:?}"));
-        let want = if args.contains(&"--no-prompt") {
-            "AWS_PROFILE=p\nafter=unset\npc=\n"
-        } else {
-            "AWS_PROFILE=p\nafter=unset\nprompt-fn\npc=__awsso_hook;\n"
+        // The directory hook is prepended after the prompt hook, so it runs first.
+        let want = match (args.contains(&"--no-prompt"), args.contains(&"--no-dir")) {
+            (true, true) => "AWS_PROFILE=p\nafter=unset\npc=\n",
+            (true, false) => "AWS_PROFILE=p\nafter=unset\npc=__awsso_dir_hook;\n",
+            (false, _) => "AWS_PROFILE=p\nafter=unset\nprompt-fn\npc=__awsso_dir_hook;__awsso_hook;\n",
         };
         assert_eq!(stdout(&out), want, "init {args:?}; stderr: {}", stderr(&out));
     }
@@ -777,10 +779,10 @@ print -r -- "pc=${{precmd_functions-}}"
 "#
         ));
         assert_ok(&out, &format!("zsh strict use, init {args:?}"));
-        let want = if args.contains(&"--no-prompt") {
-            "AWS_PROFILE=p\nafter=unset\npc=\n"
-        } else {
-            "AWS_PROFILE=p\nafter=unset\nprompt-fn\npc=__awsso_precmd\n"
+        let want = match (args.contains(&"--no-prompt"), args.contains(&"--no-dir")) {
+            (true, true) => "AWS_PROFILE=p\nafter=unset\npc=\n",
+            (true, false) => "AWS_PROFILE=p\nafter=unset\npc=__awsso_dir_hook\n",
+            (false, _) => "AWS_PROFILE=p\nafter=unset\nprompt-fn\npc=__awsso_precmd __awsso_dir_hook\n",
         };
         assert_eq!(stdout(&out), want, "init {args:?}; stderr: {}", stderr(&out));
     }
@@ -922,4 +924,21 @@ fn bash_use_logs_in_first_on_a_terminal() {
     assert_eq!(emu.stats()["device_code_grants"].as_u64(), Some(1));
     t.run("echo \"AWS_PROFILE=$AWS_PROFILE\"")
         .expect(&["AWS_PROFILE=p"], true, 0);
+}
+
+/// A theme that defines `fish_prompt` after `awsso init fish` (here typed at the prompt, as sourcing a theme does)
+/// still shows the segment, from the very next prompt, with the status intact.
+#[test]
+#[cfg(feature = "real-tools")]
+fn fish_segment_survives_a_theme_that_replaces_the_prompt() {
+    let sb = sandbox();
+    let t = start(&sb, &FISH);
+    t.first_prompt();
+    t.run("awsso use p").expect(&[], true, 0);
+    t.run("function fish_prompt; printf '%s $ ' $status; end")
+        .expect(&[], true, 0);
+    t.run("false").expect(&[], true, 1);
+    t.run("functions -e fish_prompt; function fish_prompt; printf '%s $ ' $status; end")
+        .expect(&[], true, 0);
+    t.run("awsso unset").expect(&[], false, 0);
 }

@@ -4,12 +4,18 @@
 
 mod accounts;
 mod chains;
+#[cfg(feature = "real-tools")]
+mod chains_sts;
 mod cli;
 mod configure;
 mod creds;
+#[cfg(feature = "real-tools")]
+mod dirs;
 mod hardening;
 mod interactive;
 mod login;
+#[cfg(feature = "real-tools")]
+mod nu;
 mod populate;
 mod regressions;
 mod shells;

@@ -12,7 +12,7 @@ use crate::util::{AWSSO, Sandbox, require, stderr, stdout};
 const CORPUS: &str = include_str!("../fixtures/hostile-values.txt");
 
 /// What profile mode unsets because it would shadow `AWS_PROFILE` (cli.md, `use`).
-const SHADOWS: [&str; 6] = [
+pub(crate) const SHADOWS: [&str; 6] = [
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
@@ -23,10 +23,10 @@ const SHADOWS: [&str; 6] = [
 const REGION_VARS: [&str; 2] = ["AWS_REGION", "AWS_DEFAULT_REGION"];
 
 /// A profile name with something for every shell to get wrong, used where one name is enough.
-const TRICKY: &str = "team's \u{2018}dev\u{2019} $(touch pwned) `x` \\' !";
+pub(crate) const TRICKY: &str = "team's \u{2018}dev\u{2019} $(touch pwned) `x` \\' !";
 
 /// The corpus: one JSON string per line; blank lines and `#` comments are skipped.
-fn hostile_values() -> Vec<String> {
+pub(crate) fn hostile_values() -> Vec<String> {
     let values: Vec<String> = CORPUS
         .lines()
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -44,7 +44,7 @@ fn hostile_values() -> Vec<String> {
 
 /// The hostile values a config file can hold as a profile name. configparser reads lines with universal newlines,
 /// so a CR or LF always ends the header; everything else survives inside shlex single quotes.
-fn config_names() -> Vec<String> {
+pub(crate) fn config_names() -> Vec<String> {
     hostile_values()
         .into_iter()
         .filter(|v| !v.contains(['\n', '\r']))
@@ -53,7 +53,7 @@ fn config_names() -> Vec<String> {
 
 /// A config with one `[profile NAME]` per name. botocore shlex-splits the header, so the name goes in POSIX single
 /// quotes with `'` written as `'\''` (the same rule `config::ini::shlex_split` mirrors).
-fn config_with(names: &[impl AsRef<str>]) -> String {
+pub(crate) fn config_with(names: &[impl AsRef<str>]) -> String {
     let mut config = String::new();
     for name in names {
         let quoted = name.as_ref().replace('\'', r"'\''");

@@ -106,9 +106,16 @@ pub(crate) fn stderr(out: &Output) -> String {
 }
 
 /// The absolute path of a shell, or a panic that says how to install it: a missing shell fails, never skips.
+/// nu comes from the npm registry into the project's `.tools/bin` (scripts/setup-tests).
 pub(crate) fn require(program: &str) -> PathBuf {
-    for dir in ["/usr/local/bin", "/usr/bin", "/bin"] {
-        let p = Path::new(dir).join(program);
+    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin");
+    for dir in [
+        tools.as_path(),
+        Path::new("/usr/local/bin"),
+        Path::new("/usr/bin"),
+        Path::new("/bin"),
+    ] {
+        let p = dir.join(program);
         if p.exists() {
             return p;
         }

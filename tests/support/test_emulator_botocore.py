@@ -8,7 +8,10 @@ Starts the emulator (``--accounts 250 --roles 3``) and points botocore at it wit
 stock ``sso-oidc`` and ``sso`` clients and botocore's own SSO credential/token providers, it checks the device flow
 (pending, slow_down, approval, denial, expiry), the token cache round trip (protocol.md §1.4), botocore's refresh of a
 near-expiry token (§1.6), paging (§5), throttling and 5xx, 401s for bad tokens, and the PKCE authorization-code flow
-(§4). Plain unittest; exits non-zero on failure. Set AWSSO_TEST_VERBOSE=1 to see the emulator's request lines.
+(§4). It also checks the emulated STS (§12): boto3's ``sts`` client with role credentials from GetRoleCredentials,
+botocore's own AssumeRoleProvider resolving ``role_arn`` + ``source_profile`` chains over an SSO root (one and two
+hops, ExternalId, MFA, the one-hour chaining limit), and the ``botocore_chain.py`` harness the awsso parity tests
+use. Plain unittest; exits non-zero on failure. Set AWSSO_TEST_VERBOSE=1 to see the emulator's request lines.
 """
 
 import atexit
@@ -33,6 +36,13 @@ SESSION_NAME = "my-sso"
 SCOPES = ["sso:account:access"]
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 ACCOUNTS = 250
+DEPLOY_ROLE = "arn:aws:iam::222222222222:role/Deploy"
+READER_ROLE = "arn:aws:iam::333333333333:role/team/Reader"
+MFA_ROLE = "arn:aws:iam::222222222222:role/Mfa"
+MFA_SERIAL = "arn:aws:iam::111111111111:mfa/alice"
+SSO_ARN = "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/sso-user@example.com"
+CHAINING = "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
+CHAIN_HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "botocore_chain.py")
 
 CONFIG = f"""\
 [profile dev]
@@ -52,6 +62,29 @@ sso_region = {REGION}
 sso_account_id = 111111111112
 sso_role_name = ReadOnly
 region = {REGION}
+
+[profile spoke]
+role_arn = {DEPLOY_ROLE}
+source_profile = dev
+role_session_name = spoke-session
+
+[profile spoke2]
+role_arn = {READER_ROLE}
+source_profile = spoke
+external_id = xyz
+duration_seconds = 900
+region = eu-west-1
+
+[profile spoke-mfa]
+role_arn = {MFA_ROLE}
+source_profile = dev
+mfa_serial = {MFA_SERIAL}
+role_session_name = mfa-session
+
+[profile spoke-long]
+role_arn = {DEPLOY_ROLE}
+source_profile = dev
+duration_seconds = 7200
 """
 
 # botocore resolves ~/.aws/sso/cache when it is imported (tokens.py SSOTokenProvider._SSO_TOKEN_CACHE_DIR), so the
@@ -120,6 +153,7 @@ def setUpModule():
     EMULATOR = Emulator(binary, "--accounts", str(ACCOUNTS), "--roles", "3")
     os.environ["AWS_ENDPOINT_URL_SSO"] = EMULATOR.url
     os.environ["AWS_ENDPOINT_URL_SSO_OIDC"] = EMULATOR.url
+    os.environ["AWS_ENDPOINT_URL_STS"] = EMULATOR.url
     os.makedirs(os.path.join(_HOME, ".aws"), exist_ok=True)
     with open(os.environ["AWS_CONFIG_FILE"], "w", encoding="utf-8") as f:
         f.write(CONFIG)
@@ -578,6 +612,184 @@ class AuthorizationCode(EmulatorTestCase):
         self.assertEqual(status, 302)
         code = self.code_from(headers, state, redirect_uri)
         self.assertIn("accessToken", self.exchange(registration, code, verifier, redirect_uri))
+
+
+class Sts(EmulatorTestCase):
+    """The emulated STS (protocol.md §12.3, §12.4) driven by boto3's ``sts`` client and botocore's AssumeRoleProvider."""
+
+    def sso_role_credentials(self):
+        """A login, the token cache for the ``dev`` profile, and GetRoleCredentials for 111111111111/Admin."""
+        registration, token = self.login()
+        write_token_cache(SESSION_NAME, registration, token, token["expiresIn"])
+        creds = self.sso.get_role_credentials(
+            roleName="Admin", accountId="111111111111", accessToken=token["accessToken"]
+        )["roleCredentials"]
+        return creds
+
+    def sts_client(self, key, secret, token=None, region=REGION):
+        return self.session.client(
+            "sts",
+            region_name=region,
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            aws_session_token=token,
+            config=Config(retries={"max_attempts": 1}),
+        )
+
+    def calls(self, action="AssumeRole"):
+        return EMULATOR.admin("GET", f"sts/calls?action={action}")
+
+    def test_boto3_assume_role_with_sso_role_credentials(self):
+        creds = self.sso_role_credentials()
+        sts = self.sts_client(creds["accessKeyId"], creds["secretAccessKey"], creds["sessionToken"])
+        self.assertEqual(sts.get_caller_identity()["Arn"], SSO_ARN)
+
+        answer = sts.assume_role(RoleArn=DEPLOY_ROLE, RoleSessionName="alice", DurationSeconds=3600)
+        self.assertEqual(answer["AssumedRoleUser"]["Arn"], "arn:aws:sts::222222222222:assumed-role/Deploy/alice")
+        self.assertRegex(answer["AssumedRoleUser"]["AssumedRoleId"], r"^AROA[A-Z0-9]{17}:alice$")
+        self.assertEqual(answer["PackedPolicySize"], 6)
+        issued = answer["Credentials"]
+        self.assertTrue(issued["AccessKeyId"].startswith("ASIA"))
+        # botocore parsed Expiration as a timestamp: an hour from now.
+        self.assertAlmostEqual(issued["Expiration"].timestamp(), time.time() + 3600, delta=120)
+
+        hop = self.sts_client(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"], "eu-west-1")
+        identity = hop.get_caller_identity()
+        self.assertEqual(identity["Arn"], "arn:aws:sts::222222222222:assumed-role/Deploy/alice")
+        self.assertEqual(identity["Account"], "222222222222")
+        self.assertEqual(identity["UserId"], answer["AssumedRoleUser"]["AssumedRoleId"])
+
+        (call,) = self.calls()
+        self.assertEqual(call["access_key_id"], creds["accessKeyId"])
+        self.assertEqual(call["caller_arn"], SSO_ARN)
+        self.assertEqual((call["role_arn"], call["role_session_name"], call["duration_seconds"]),
+                         (DEPLOY_ROLE, "alice", 3600))
+        self.assertEqual(call["issued_access_key_id"], issued["AccessKeyId"])
+        stats = self.stats()
+        self.assertEqual((stats["assume_role"], stats["get_caller_identity"]), (1, 2))
+        self.assertEqual(stats["requests"]["POST /"], 3)
+
+    def test_errors_as_botocore_sees_them(self):
+        creds = self.sso_role_credentials()
+        sts = self.sts_client(creds["accessKeyId"], creds["secretAccessKey"], creds["sessionToken"])
+
+        def error(call, **kwargs):
+            with self.assertRaises(ClientError) as caught:
+                call(**kwargs)
+            e = caught.exception
+            return e.response["ResponseMetadata"]["HTTPStatusCode"], error_code(e), e.response["Error"]["Message"]
+
+        self.assertEqual(error(sts.assume_role, RoleArn=DEPLOY_ROLE, RoleSessionName="ab", DurationSeconds=7200),
+                         (400, "ValidationError", CHAINING))
+        EMULATOR.admin("POST", "sts/roles", {"role_arn": DEPLOY_ROLE, "external_id": "xyz"})
+        status, code, message = error(sts.assume_role, RoleArn=DEPLOY_ROLE, RoleSessionName="ab")
+        self.assertEqual((status, code), (403, "AccessDenied"))
+        self.assertEqual(message, f"User: {SSO_ARN} is not authorized to perform: sts:AssumeRole on resource: "
+                                  f"{DEPLOY_ROLE}")
+        sts.assume_role(RoleArn=DEPLOY_ROLE, RoleSessionName="ab", ExternalId="xyz")
+        EMULATOR.admin("POST", "sts/roles", {"role_arn": MFA_ROLE, "mfa_serial": MFA_SERIAL, "mfa_code": "123456"})
+        self.assertEqual(error(sts.assume_role, RoleArn=MFA_ROLE, RoleSessionName="ab", SerialNumber=MFA_SERIAL,
+                               TokenCode="000000")[:2], (403, "AccessDenied"))
+        sts.assume_role(RoleArn=MFA_ROLE, RoleSessionName="ab", SerialNumber=MFA_SERIAL, TokenCode="123456")
+        EMULATOR.admin("POST", "sts/roles", {"role_arn": DEPLOY_ROLE, "deny": True})
+        self.assertEqual(error(sts.assume_role, RoleArn=DEPLOY_ROLE, RoleSessionName="ab", ExternalId="xyz")[:2],
+                         (403, "AccessDenied"))
+
+        wrong = self.sts_client(creds["accessKeyId"], "not-the-secret", creds["sessionToken"])
+        self.assertEqual(error(wrong.get_caller_identity)[:2], (403, "SignatureDoesNotMatch"))
+        unknown = self.sts_client("ASIAAAAAAAAAAAAAAAAA", creds["secretAccessKey"], creds["sessionToken"])
+        self.assertEqual(error(unknown.get_caller_identity)[:2], (403, "InvalidClientTokenId"))
+        self.assertEqual(EMULATOR.admin("POST", "sts/expire-credentials")["expired"], 3)
+        self.assertEqual(error(sts.get_caller_identity)[:2], (400, "ExpiredToken"))
+
+        # Long-term IAM-user keys are no role session: 12 hours is allowed.
+        user = EMULATOR.admin("POST", "sts/users", {"user_name": "ci", "account_id": "444444444444"})
+        static = self.sts_client(user["access_key_id"], user["secret_access_key"])
+        self.assertEqual(static.get_caller_identity()["Arn"], "arn:aws:iam::444444444444:user/ci")
+        long = static.assume_role(RoleArn=READER_ROLE, RoleSessionName="ci", DurationSeconds=43200)
+        self.assertAlmostEqual(long["Credentials"]["Expiration"].timestamp(), time.time() + 43200, delta=120)
+
+    def test_assume_role_provider_over_an_sso_root(self):
+        creds = self.sso_role_credentials()
+        EMULATOR.admin("POST", "reset-stats")
+
+        session = boto3.Session(profile_name="spoke")
+        identity = session.client("sts", region_name=REGION).get_caller_identity()
+        self.assertEqual(identity["Arn"], "arn:aws:sts::222222222222:assumed-role/Deploy/spoke-session")
+        self.assertEqual(session.get_credentials().method, "assume-role")
+        (call,) = self.calls()
+        self.assertEqual(call["caller_arn"], SSO_ARN, "signed with the credentials GetRoleCredentials issued")
+        self.assertNotEqual(call["access_key_id"], creds["accessKeyId"], "botocore fetched its own")
+        self.assertEqual((call["role_arn"], call["role_session_name"], call["duration_seconds"],
+                          call["external_id"]), (DEPLOY_ROLE, "spoke-session", None, None))
+
+        # Two hops: spoke2 -> spoke -> dev (SSO), with external_id and duration_seconds on the second hop.
+        EMULATOR.admin("POST", "sts/reset-calls")
+        EMULATOR.admin("POST", "sts/roles", {"role_arn": READER_ROLE, "external_id": "xyz"})
+        arn = boto3.Session(profile_name="spoke2").client("sts").get_caller_identity()["Arn"]
+        self.assertRegex(arn, r"^arn:aws:sts::333333333333:assumed-role/Reader/botocore-session-\d+$")
+        first, second = self.calls()
+        self.assertEqual((first["role_arn"], first["caller_arn"]), (DEPLOY_ROLE, SSO_ARN))
+        self.assertEqual(second["access_key_id"], first["issued_access_key_id"])
+        self.assertEqual((second["role_arn"], second["external_id"], second["duration_seconds"]),
+                         (READER_ROLE, "xyz", 900))
+        self.assertEqual(self.stats()["get_role_credentials"], 2, "one SSO hop per resolution")
+
+        # duration_seconds = 7200 behind an SSO role session: AWS's words, from botocore.
+        with self.assertRaises(ClientError) as caught:
+            boto3.Session(profile_name="spoke-long").client("sts", region_name=REGION).get_caller_identity()
+        self.assertEqual((error_code(caught.exception), caught.exception.response["Error"]["Message"]),
+                         ("ValidationError", CHAINING))
+
+    def chain(self, profile, *flags, mfa_code=None, region=REGION):
+        env = dict(os.environ)
+        env.pop("AWSSO_TEST_MFA_CODE", None)
+        if region is not None:
+            env["AWS_DEFAULT_REGION"] = region  # botocore's STS client for the chain needs a region
+        if mfa_code is not None:
+            env["AWSSO_TEST_MFA_CODE"] = mfa_code
+        done = subprocess.run([sys.executable, CHAIN_HARNESS, *flags, profile], env=env, capture_output=True,
+                              text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        lines = done.stdout.splitlines()
+        self.assertEqual(len(lines), 1, done.stdout)
+        return json.loads(lines[0])
+
+    def test_the_chain_harness(self):
+        self.sso_role_credentials()
+        EMULATOR.admin("POST", "sts/roles", {"role_arn": MFA_ROLE, "mfa_serial": MFA_SERIAL, "mfa_code": "123456"})
+        prompt = f"Enter MFA code for {MFA_SERIAL}: "
+
+        result = self.chain("spoke-mfa", mfa_code="123456")
+        self.assertEqual(result, {
+            "ok": True, "arn": "arn:aws:sts::222222222222:assumed-role/Mfa/mfa-session",
+            "access_key": self.calls()[-1]["issued_access_key_id"], "method": "assume-role", "mfa_prompts": [prompt],
+        })
+        self.assertEqual((self.calls()[-1]["serial_number"], self.calls()[-1]["token_code"]), (MFA_SERIAL, "123456"))
+        result = self.chain("spoke-mfa", mfa_code="654321")
+        self.assertFalse(result["ok"])
+        self.assertTrue(result["error"].startswith("ClientError: An error occurred (AccessDenied)"), result)
+        result = self.chain("spoke-mfa")
+        self.assertEqual(result, {"ok": False, "error": "EOFError: no MFA code: set AWSSO_TEST_MFA_CODE",
+                                  "mfa_prompts": [prompt]})
+        self.assertEqual(self.chain("spoke-long")["error"],
+                         f"ClientError: An error occurred (ValidationError) when calling the AssumeRole operation: "
+                         f"{CHAINING}")
+        self.assertEqual(self.chain("nope")["error"], "ProfileNotFound: The config profile (nope) could not be found")
+        # Without a region (profile `region` or AWS_DEFAULT_REGION) botocore cannot create the STS client.
+        self.assertEqual(self.chain("spoke", region=None)["error"], "NoRegionError: You must specify a region.")
+
+        # --cli-cache: the AWS CLI's JSONFileCache, keyed as protocol.md §12.2 says; the second run calls no STS.
+        EMULATOR.admin("POST", "sts/reset-calls")
+        first = self.chain("spoke", "--cli-cache")
+        key = hashlib.sha1(json.dumps({"RoleArn": DEPLOY_ROLE, "RoleSessionName": "spoke-session"},
+                                      sort_keys=True).encode()).hexdigest()
+        with open(os.path.join(_HOME, ".aws", "cli", "cache", key + ".json"), encoding="utf-8") as f:
+            cached = json.load(f)
+        self.assertEqual(cached["Credentials"]["AccessKeyId"], first["access_key"])
+        self.assertEqual(self.chain("spoke", "--cli-cache")["access_key"], first["access_key"])
+        self.assertEqual(len(self.calls()), 1, "the cached credentials were used")
+        self.assertEqual(len(self.calls("GetCallerIdentity")), 2)
 
 
 if __name__ == "__main__":

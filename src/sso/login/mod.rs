@@ -331,3 +331,28 @@ pub(crate) fn ensure_for_profile(
     let hint = crate::sso::target::login_command(&target, Some(profile.name()));
     ensure_token(env, &target, interaction, &hint).map(drop)
 }
+
+/// Whether a profile, by its remembered facts, needs nothing before the SDKs can use it: no SSO session, or a token
+/// good for longer than the refresh window. `false` sends callers down the full path, which reports what is wrong.
+pub(crate) fn ready(env: &Env, facts: &crate::config::facts::Facts) -> bool {
+    use crate::config::Kind;
+    match facts.token_key.as_deref() {
+        Some(key) => is_fresh(env, key),
+        None => matches!(facts.kind, Kind::Static | Kind::Process | Kind::Other),
+    }
+}
+
+/// `use`'s login check by profile name, for what switches profiles without printing `use`'s output (the
+/// per-directory hook): a profile that is [`ready`] passes without parsing the config; otherwise it must exist,
+/// and its (root) session is logged in first where `interaction` allows, else exit 3 (cli.md, `use`).
+pub(crate) fn ensure_for_name(env: &Env, name: &str, interaction: Interaction) -> anyhow::Result<()> {
+    if crate::config::facts::of(env, name).is_some_and(|facts| ready(env, &facts)) {
+        return Ok(());
+    }
+    let files = crate::config::Files::load(env)?;
+    let config = files.parse()?;
+    let profile = config
+        .profile(name)
+        .ok_or_else(|| crate::config::hints::unknown_profile(&config, name))?;
+    ensure_for_profile(env, &config, &profile, interaction)
+}

@@ -5,6 +5,7 @@
 //! It listens on 127.0.0.1 (an ephemeral port unless `--port`), prints its base URL on stdout once listening, logs
 //! one line per request to stderr (or `--log-file`), and stops cleanly on SIGTERM or SIGINT. Point clients at it with
 //! `AWS_ENDPOINT_URL_SSO` and `AWS_ENDPOINT_URL_SSO_OIDC` (protocol.md §6.3). Tests steer it through `/_admin/`.
+//! It also serves STS (AssumeRole, GetCallerIdentity; protocol.md §12.4) at `POST /` for `AWS_ENDPOINT_URL_STS`.
 
 mod admin;
 mod api;
@@ -13,7 +14,10 @@ mod fixtures;
 mod pages;
 mod pkce;
 mod server;
+mod sigv4;
 mod state;
+mod sts;
+mod sts_admin;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -51,8 +55,14 @@ struct Cli {
     /// Access-token lifetime for registrations without scopes (legacy, no refresh token), in seconds.
     #[arg(long, default_value_t = 28_800, value_name = "SECS")]
     legacy_access_token_ttl: u64,
-    /// Lifetime of role credentials from GetRoleCredentials, in seconds.
-    #[arg(long, default_value_t = 3600, value_name = "SECS")]
+    /// Lifetime of role credentials from GetRoleCredentials, and of AssumeRole credentials when the request has no
+    /// DurationSeconds, in seconds.
+    #[arg(
+        long = "role-credentials-seconds",
+        alias = "role-credentials-ttl",
+        default_value_t = 3600,
+        value_name = "SECS"
+    )]
     role_credentials_ttl: u64,
     /// Lifetime of client registrations (clientSecretExpiresAt - now), in seconds; default 90 days.
     #[arg(long, default_value_t = 7_776_000, value_name = "SECS")]

@@ -16,7 +16,7 @@ use rand::RngExt as _;
 use crate::errors::{ERROR_TYPE_HEADER, OidcError, OidcErrorKind, PortalError, PortalErrorKind, error_type_name};
 use crate::fixtures::Fixtures;
 use crate::state::{Config, Emulator, Fault, LogEntry, RouteClass};
-use crate::{admin, api, pages};
+use crate::{admin, api, pages, sts, sts_admin};
 
 /// Current time in epoch milliseconds.
 pub(crate) fn now_ms() -> u64 {
@@ -99,6 +99,9 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/assignment/accounts", get(api::list_accounts))
         .route("/assignment/roles", get(api::list_account_roles))
         .route("/logout", post(api::logout))
+        // STS query protocol (protocol.md §12.4).
+        .route("/", post(sts::handle))
+        .nest("/_admin/sts", sts_admin::router())
         .nest("/_admin", admin::router())
         .fallback(not_found)
         // Layers run outside-in from the last one added: the recorder sees the final response, faults included.

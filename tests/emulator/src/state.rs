@@ -420,6 +420,9 @@ pub(crate) struct Stats {
     pub(crate) list_accounts: u64,
     pub(crate) list_account_roles: u64,
     pub(crate) logouts: u64,
+    /// Successful STS AssumeRole and GetCallerIdentity calls (`crate::sts`).
+    pub(crate) assume_role: u64,
+    pub(crate) get_caller_identity: u64,
     pub(crate) throttled: u64,
     pub(crate) injected_errors: u64,
     /// The most non-admin requests that were being served at once (latency included), so a test can see how
@@ -488,6 +491,8 @@ pub(crate) struct Emulator {
     /// A session is one login; refreshes stay in it and Logout ends it.
     next_session: u64,
     pub(crate) stats: Stats,
+    /// The emulated STS: issued keys, IAM users, role rules, calls.
+    pub(crate) sts: crate::sts::Sts,
     log: Vec<LogEntry>,
     next_seq: u64,
     api_requests: u64,
@@ -562,6 +567,7 @@ impl Emulator {
             refresh_tokens: HashMap::new(),
             next_session: 1,
             stats: Stats::default(),
+            sts: crate::sts::Sts::default(),
             log: Vec::new(),
             next_seq: 1,
             api_requests: 0,
@@ -1035,17 +1041,28 @@ impl Emulator {
             return Err(PortalError::new(PortalErrorKind::Forbidden, "No access"));
         }
         self.stats.get_role_credentials += 1;
-        let access_key_id = format!("ASIA{}", random_string(16, UPPER_ALNUM));
-        self.stats
-            .issued_credentials
-            .push((account_id.to_owned(), role_name.to_owned(), access_key_id.clone()));
+        let credentials = RoleCredentials {
+            access_key_id: format!("ASIA{}", random_string(16, UPPER_ALNUM)),
+            secret_access_key: random_string(40, TOKEN_ALPHABET),
+            session_token: random_string(356, TOKEN_ALPHABET),
+            expiration: now_ms + self.config.role_credentials_ttl * 1000,
+        };
+        self.stats.issued_credentials.push((
+            account_id.to_owned(),
+            role_name.to_owned(),
+            credentials.access_key_id.clone(),
+        ));
+        // STS accepts them as an SSO role session (protocol.md §12.3).
+        self.sts.register_sso_credentials(
+            &credentials.access_key_id,
+            &credentials.secret_access_key,
+            &credentials.session_token,
+            credentials.expiration,
+            account_id,
+            role_name,
+        );
         Ok(RoleCredentialsResponse {
-            role_credentials: RoleCredentials {
-                access_key_id,
-                secret_access_key: random_string(40, TOKEN_ALPHABET),
-                session_token: random_string(356, TOKEN_ALPHABET),
-                expiration: now_ms + self.config.role_credentials_ttl * 1000,
-            },
+            role_credentials: credentials,
         })
     }
 
