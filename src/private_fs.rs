@@ -1,29 +1,51 @@
-//! Private files: written atomically with mode 0600, in directories created 0700 (protocol.md §1.5). Used for the
-//! SSO caches and for awsso's own small state files.
+//! Atomic file replacement, with new files private: mode 0600 in directories created 0700 (protocol.md §1.5), for
+//! the SSO caches, awsso's own small state files and the config file awsso edits.
 
+use std::fs::Permissions;
 use std::io::Write as _;
 use std::path::Path;
 
 /// Replace `path` atomically with `contents`, mode 0600, creating the directory as 0700 (§1.5): write a temporary
 /// file beside it, fsync, rename. Readers never see a half-written file.
 pub(crate) fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    replace(path, contents, None)
+}
+
+/// Replace a file the user owns and may have set up by hand (`~/.aws/config`) as [`write_private`] does, except
+/// that an existing file keeps its permissions, and a symlink (dotfile managers link `~/.aws/config`) keeps pointing
+/// at the replaced target. A new file is created 0600 in a directory created 0700, as `aws configure` does.
+pub(crate) fn rewrite(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let path = match std::fs::canonicalize(path) {
+        Ok(real) => real,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_owned(),
+        Err(e) => return Err(e),
+    };
+    let permissions = match std::fs::metadata(&path) {
+        Ok(meta) => Some(meta.permissions()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    replace(&path, contents, permissions)
+}
+
+/// Write a temporary file beside `path` (0600, or `permissions`), fsync it, and rename it over `path`.
+fn replace(path: &Path, contents: &[u8], permissions: Option<Permissions>) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     create_private_dir(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("awsso"),
-        std::process::id()
-    ));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("awsso");
+    let tmp = dir.join(format!(".{name}.awsso-{}.tmp", std::process::id()));
+    // A leftover of an earlier run with the same process id; the new one is created exclusively, so it is never a
+    // file or symlink someone else put there.
+    let _ = std::fs::remove_file(&tmp);
     let result = (|| {
-        let mut file = match private_file(&tmp) {
-            // Left by a crashed run with our pid, or planted: remove the name (never writing through it), once.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                std::fs::remove_file(&tmp)?;
-                private_file(&tmp)?
-            }
-            other => other?,
-        };
+        let mut file = new_private_file(&tmp)?;
         file.write_all(contents)?;
+        if let Some(permissions) = permissions {
+            file.set_permissions(permissions)?;
+        }
         file.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
@@ -34,7 +56,7 @@ pub(crate) fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()>
 }
 
 /// A new file, created exclusively (`O_EXCL` never follows a symlink), mode 0600.
-fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+fn new_private_file(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -72,7 +94,7 @@ mod tests {
         std::fs::write(&victim, "precious").unwrap();
         let path = dir.path().join("sub/token.json");
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let tmp = path.with_file_name(format!(".token.json.{}.tmp", std::process::id()));
+        let tmp = path.with_file_name(format!(".token.json.awsso-{}.tmp", std::process::id()));
         std::os::unix::fs::symlink(&victim, &tmp).unwrap();
         write_private(&path, b"new").unwrap();
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");

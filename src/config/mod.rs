@@ -8,7 +8,8 @@ pub(crate) mod chain;
 pub(crate) mod edit;
 pub(crate) mod facts;
 pub(crate) mod hints;
-pub(crate) mod ini;
+pub mod ini;
+mod lex;
 pub(crate) mod naming;
 pub(crate) mod regions;
 
@@ -17,19 +18,20 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use rustc_hash::FxBuildHasher;
 
 use crate::env::Env;
+use ini::Entry;
 #[cfg(test)]
 use ini::Value;
-use ini::{Entry, FxBuildHasher};
 
 /// The raw text of both files. A missing file reads as empty, as it does for every AWS SDK.
 #[derive(Debug, Default)]
-pub(crate) struct Files {
-    pub(crate) config_path: Option<PathBuf>,
-    pub(crate) config: String,
-    pub(crate) credentials_path: Option<PathBuf>,
-    pub(crate) credentials: String,
+pub struct Files {
+    pub config_path: Option<PathBuf>,
+    pub config: String,
+    pub credentials_path: Option<PathBuf>,
+    pub credentials: String,
 }
 
 #[allow(clippy::naive_bytecount)] // only on the error path
@@ -63,7 +65,7 @@ impl Files {
         })
     }
 
-    pub(crate) fn parse(&self) -> anyhow::Result<Config<'_>> {
+    pub fn parse(&self) -> anyhow::Result<Config<'_>> {
         let name =
             |p: &Option<PathBuf>, fallback: &str| p.as_ref().map_or(fallback.to_owned(), |p| p.display().to_string());
         let config =
@@ -128,7 +130,7 @@ impl<'a> Named<'a> {
 }
 
 #[derive(Debug, Default)]
-pub(crate) struct Config<'a> {
+pub struct Config<'a> {
     pub(crate) profiles: Named<'a>,
     pub(crate) sso_sessions: Named<'a>,
     pub(crate) services: Named<'a>,
@@ -208,7 +210,8 @@ impl<'a> Config<'a> {
         out
     }
 
-    pub(crate) fn profile(&self, name: &str) -> Option<Profile<'_, 'a>> {
+    #[must_use]
+    pub fn profile(&self, name: &str) -> Option<Profile<'_, 'a>> {
         self.profiles.get(name).map(|props| Profile { props, config: self })
     }
 
@@ -276,7 +279,7 @@ impl Kind {
 
 /// A profile with access to the rest of the config, for the sso-session it names.
 #[derive(Clone, Copy)]
-pub(crate) struct Profile<'c, 'a> {
+pub struct Profile<'c, 'a> {
     pub(crate) props: &'c Props<'a>,
     config: &'c Config<'a>,
 }
@@ -331,19 +334,23 @@ impl<'c> Profile<'c, '_> {
         self.config.sso_sessions.get(self.sso_session_name()?)
     }
 
-    pub(crate) fn account_id(&self) -> Option<&'c str> {
+    #[must_use]
+    pub fn account_id(&self) -> Option<&'c str> {
         self.props.get_nonempty("sso_account_id")
     }
 
-    pub(crate) fn role_name(&self) -> Option<&'c str> {
+    #[must_use]
+    pub fn role_name(&self) -> Option<&'c str> {
         self.props.get_nonempty("sso_role_name")
     }
 
-    pub(crate) fn region(&self) -> Option<&'c str> {
+    #[must_use]
+    pub fn region(&self) -> Option<&'c str> {
         self.props.get_nonempty("region")
     }
 
-    pub(crate) fn start_url(&self) -> Option<&'c str> {
+    #[must_use]
+    pub fn start_url(&self) -> Option<&'c str> {
         match self.source_kind() {
             Kind::Sso => self.sso_session()?.get_nonempty("sso_start_url"),
             Kind::LegacySso => self.props.get_nonempty("sso_start_url"),
@@ -361,7 +368,8 @@ impl<'c> Profile<'c, '_> {
 
     /// What names the token file: the session name, or the start URL exactly as written for legacy profiles
     /// (protocol.md §1.1).
-    pub(crate) fn token_cache_key(&self) -> Option<&'c str> {
+    #[must_use]
+    pub fn token_cache_key(&self) -> Option<&'c str> {
         match self.source_kind() {
             Kind::Sso => self.sso_session_name(),
             Kind::LegacySso => self.props.get_nonempty("sso_start_url"),
