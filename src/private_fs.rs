@@ -55,6 +55,7 @@ fn replace(path: &Path, contents: &[u8], permissions: Option<Permissions>) -> st
     result
 }
 
+/// A new file, created exclusively (`O_EXCL` never follows a symlink), mode 0600.
 fn new_private_file(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -78,4 +79,26 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         builder.mode(0o700);
     }
     builder.create(dir)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// Issue 9, finding 11: a symlink planted at the temporary file's name had its target overwritten, and then
+    /// became the file itself. Now the temporary file is created exclusively.
+    #[test]
+    fn a_symlink_at_the_temporary_name_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let path = dir.path().join("sub/token.json");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let tmp = path.with_file_name(format!(".token.json.awsso-{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &tmp).unwrap();
+        write_private(&path, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(!path.symlink_metadata().unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
 }

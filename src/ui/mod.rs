@@ -25,10 +25,31 @@ pub(crate) fn print_once(text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `awsso: TEXT` on stderr.
+/// `awsso: TEXT` on stderr, without the secrets in hand ([`crate::secret::redact`]) and with its control
+/// characters escaped ([`escape`]): a message quotes the portal, the config and the environment.
 #[allow(clippy::disallowed_macros)] // the one place that prints to stderr
 pub(crate) fn note(text: &str) {
+    let text = crate::secret::redact(text);
+    let text = escape(&text);
     spinner::suspend(|| eprintln!("awsso: {text}"));
+}
+
+/// `text` with every control character (C0, DEL, C1) written as a Rust escape (`\r`, `\u{1b}`), so a value from
+/// the portal, the config or the environment cannot move the cursor, overwrite the prompt or set the window title
+/// (issue 9). Human output and the prompt pass values through this; JSON escapes them already.
+pub(crate) fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// `awsso: warning: TEXT` on stderr.

@@ -40,6 +40,7 @@ fn use_prints_profile_exports_quietly_with_a_valid_token() {
         stdout(&out),
         "unset AWS_ACCESS_KEY_ID;\nunset AWS_SECRET_ACCESS_KEY;\nunset AWS_SESSION_TOKEN;\n\
          unset AWS_CREDENTIAL_EXPIRATION;\nunset AWS_DEFAULT_PROFILE;\nunset AWSSO_PROFILE;\n\
+         unset AWS_WEB_IDENTITY_TOKEN_FILE;\nunset AWS_ROLE_ARN;\nunset AWS_ROLE_SESSION_NAME;\n\
          export AWS_PROFILE=dev-account-admin;\n"
     );
     assert_eq!(stderr(&out), "");

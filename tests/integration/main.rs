@@ -11,6 +11,7 @@ mod configure;
 mod creds;
 #[cfg(feature = "real-tools")]
 mod dirs;
+mod hardening;
 mod interactive;
 mod login;
 #[cfg(feature = "real-tools")]

@@ -1,0 +1,464 @@
+//! Regressions for what an attacker review found (issue 9): each test failed on the code before its fix. The
+//! README's Security section promises these in the same words.
+
+#[cfg(feature = "real-tools")]
+use std::process::{Command, Stdio};
+
+#[cfg(feature = "real-tools")]
+use crate::util::{Emulator, python};
+use crate::util::{Sandbox, assert_clean_failure, stderr, stdout};
+
+/// An SSO profile, and a LocalStack-style `[default]` and `[profile local]` whose `endpoint_url` (and `services`
+/// section) point at `RECORDER`: the endpoint of whatever profile is active in the shell.
+const ISOLATION_CONFIG: &str = "\
+[default]
+region = us-east-1
+endpoint_url = RECORDER
+services = rec
+
+[profile local]
+region = us-east-1
+endpoint_url = RECORDER
+services = rec
+
+[services rec]
+sso =
+  endpoint_url = RECORDER
+sso_oidc =
+  endpoint_url = RECORDER
+sts =
+  endpoint_url = RECORDER
+
+[sso-session corp]
+sso_start_url = https://d-0000000000.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile dev]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Admin
+region = eu-west-1
+";
+
+/// tests/support/recorder.py on `port` (0: any), writing what it receives to `file`; killed when dropped.
+#[cfg(feature = "real-tools")]
+struct Recorder {
+    child: std::process::Child,
+    url: String,
+}
+
+#[cfg(feature = "real-tools")]
+impl Recorder {
+    fn start(file: &std::path::Path) -> Self {
+        use std::io::BufRead as _;
+        let mut child = Command::new(python())
+            .arg(recorder_script())
+            .arg("0")
+            .arg(file)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the recorder");
+        let mut url = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut url)
+            .unwrap();
+        assert!(url.starts_with("http://127.0.0.1:"), "recorder said {url:?}");
+        Self {
+            child,
+            url: url.trim().to_owned(),
+        }
+    }
+}
+
+#[cfg(feature = "real-tools")]
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(feature = "real-tools")]
+fn recorder_script() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/recorder.py")
+}
+
+/// Endpoint isolation (finding 1): with the overrides set and a profile active whose `endpoint_url` is a
+/// recorder, `login`, `use --creds`, a refresh, `credential-process`, `whoami --verify` and `logout` all succeed
+/// against the SSO emulator and moto's STS, and the recorder receives not one byte.
+#[cfg(feature = "real-tools")]
+#[test]
+fn sso_and_sts_calls_never_go_to_the_active_profiles_endpoint() {
+    let emu = Emulator::start(&["--auto-approve"]);
+    let moto = crate::creds::Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let record_file = dir.path().join("recorded");
+    let recorder = Recorder::start(&record_file);
+    let sb = Sandbox::with_config(&ISOLATION_CONFIG.replace("RECORDER", &recorder.url))
+        .env("AWS_ENDPOINT_URL_SSO", &emu.url)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", &emu.url)
+        .env("AWS_ENDPOINT_URL_STS", &moto.url);
+    let active = |args: &[&str]| sb.awsso(args).env("AWS_PROFILE", "local").output().unwrap();
+
+    let out = active(&["login", "--sso-session", "corp", "--use-device-code", "--no-browser"]);
+    assert!(out.status.success(), "login: {}", stderr(&out));
+    let out = active(&["use", "--creds", "dev", "--shell", "bash"]);
+    assert!(out.status.success(), "use --creds: {}", stderr(&out));
+    assert!(stdout(&out).contains("AWS_SECRET_ACCESS_KEY"));
+
+    // A refresh: the token's time is up and no login is allowed, so the refresh grant alone brings it back.
+    emu.admin("POST", "expire-tokens", "");
+    let token_path = sb.path(&format!(".aws/sso/cache/{}.json", crate::util::sha1_hex("corp")));
+    let mut token: serde_json::Value = serde_json::from_slice(&std::fs::read(&token_path).unwrap()).unwrap();
+    token["expiresAt"] = "2000-01-01T00:00:00Z".into();
+    std::fs::write(&token_path, token.to_string()).unwrap();
+    let out = active(&["use", "dev", "--shell", "bash"]);
+    assert!(out.status.success(), "refresh: {}", stderr(&out));
+    assert_eq!(emu.stats()["refresh_grants"].as_u64(), Some(1));
+
+    // `whoami --verify` with raw credentials: no AWS_PROFILE, so `[default]` is the ambient profile.
+    let out = sb
+        .awsso(&["credential-process", "--profile", "dev"])
+        .env("AWS_PROFILE", "local")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "credential-process: {}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = sb
+        .awsso(&["whoami", "--verify"])
+        .env("AWSSO_PROFILE", "dev")
+        .env("AWS_ACCESS_KEY_ID", doc["AccessKeyId"].as_str().unwrap())
+        .env("AWS_SECRET_ACCESS_KEY", doc["SecretAccessKey"].as_str().unwrap())
+        .env("AWS_SESSION_TOKEN", doc["SessionToken"].as_str().unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "whoami --verify: {}", stderr(&out));
+
+    let out = active(&["logout", "--sso-session", "corp"]);
+    assert!(out.status.success(), "logout: {}", stderr(&out));
+    assert_eq!(
+        emu.stats()["logouts"].as_u64(),
+        Some(1),
+        "the logout reached the portal"
+    );
+
+    drop(recorder);
+    let bytes = std::fs::read(&record_file).unwrap_or_default();
+    assert!(
+        bytes.is_empty(),
+        "the active profile's endpoint received: {}",
+        String::from_utf8_lossy(&bytes)
+    );
+}
+
+/// Endpoint isolation (finding 1) without any override: a correct awsso goes to the real AWS hosts. Inside a
+/// network namespace that has only loopback (`unshare -n`, root) nothing can leave the machine; every command fails
+/// cleanly (or, for `logout`, forgets the token with a warning), and the recorder on the active profile's
+/// `endpoint_url` receives not one byte.
+#[cfg(feature = "real-tools")]
+#[test]
+fn without_overrides_nothing_goes_to_the_active_profiles_endpoint() {
+    let unshare = crate::util::require("unshare");
+    let probe = Command::new(&unshare).args(["-n", "true"]).status().unwrap();
+    assert!(
+        probe.success(),
+        "`unshare -n` needs root (CI runs as root): this test never skips"
+    );
+    // A fresh namespace: port 4566 is free there.
+    let sb = Sandbox::with_config(&ISOLATION_CONFIG.replace("RECORDER", "http://127.0.0.1:4566"));
+    sb.write_token("corp", 3600, true);
+    let script = r#"
+set -u
+ip link set lo up
+coproc REC { "$PY" "$RECORDER" 4566 "$HOME/recorded"; }
+read -r url <&"${REC[0]}"
+run() { # name, env assignments..., -- args...
+    local name=$1; shift
+    env "$@" >"$HOME/$name.out" 2>"$HOME/$name.err"
+    echo $? >"$HOME/$name.rc"
+}
+# A valid token: `use --creds` asks the portal for role credentials.
+run use-creds AWS_PROFILE=local "$AWSSO" use --creds dev --shell bash
+# A token whose time is up, with a refresh token: the refresh grant goes to OIDC.
+sed -i 's/"expiresAt":"[^"]*"/"expiresAt":"2000-01-01T00:00:00Z"/' "$HOME"/.aws/sso/cache/*.json
+run refresh AWS_PROFILE=local "$AWSSO" use dev --shell bash
+run login AWS_PROFILE=local "$AWSSO" login --sso-session corp --use-device-code --no-browser --force
+run whoami AWSSO_PROFILE=dev AWS_ACCESS_KEY_ID=ASIAEXAMPLE AWS_SECRET_ACCESS_KEY=SECRET-KEY "$AWSSO" whoami --verify
+run logout AWS_PROFILE=local "$AWSSO" logout --sso-session corp
+exec {REC[1]}>&-
+wait
+"#;
+    let out = sb
+        .command(&unshare)
+        .args(["-n", "bash", "-c", script])
+        .env("PY", python())
+        .env("RECORDER", recorder_script())
+        .env("AWSSO", crate::util::AWSSO)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let read = |f: &str| std::fs::read_to_string(sb.path(f)).unwrap_or_default();
+    for (name, codes) in [
+        ("use-creds", &[1][..]),
+        ("refresh", &[3][..]),
+        ("login", &[1][..]),
+        ("whoami", &[1][..]),
+        ("logout", &[0][..]),
+    ] {
+        let rc: i32 = read(&format!("{name}.rc")).trim().parse().unwrap();
+        let err = read(&format!("{name}.err"));
+        assert!(codes.contains(&rc), "{name}: exit {rc}: {err}");
+        assert!(read(&format!("{name}.out")).is_empty(), "{name}: stdout");
+        assert!(
+            err.lines().all(|l| l.starts_with("awsso: ")) && !err.is_empty(),
+            "{name}: {err:?}"
+        );
+        for secret in ["SECRET-ACCESS-TOKEN", "SECRET-REFRESH", "SECRET-CLIENT", "SECRET-KEY"] {
+            assert!(!err.contains(secret), "{name}: {err}");
+        }
+    }
+    let bytes = read("recorded");
+    assert!(bytes.is_empty(), "the active profile's endpoint received: {bytes}");
+}
+
+/// Plain `http://` to anything but loopback is refused for SSO and STS (finding 1): a usage error naming the
+/// variable, before anything is sent.
+#[test]
+fn plain_http_endpoints_are_refused_except_to_loopback() {
+    let sb = Sandbox::with_config(&ISOLATION_CONFIG.replace("RECORDER", "http://127.0.0.1:9"));
+    sb.write_token("corp", 3600, true);
+    for var in ["AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL"] {
+        let out = sb
+            .awsso(&["use", "--creds", "dev", "--shell", "bash"])
+            .env(var, "http://sso.example.invalid")
+            .output()
+            .unwrap();
+        assert_clean_failure(&out, 2, &format!("{var}=http://sso.example.invalid"));
+    }
+    let out = sb
+        .awsso(&["whoami", "--verify"])
+        .env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "not-a-secret")
+        .env("AWS_ENDPOINT_URL_STS", "http://sts.example.invalid")
+        .output()
+        .unwrap();
+    assert_clean_failure(&out, 2, "AWS_ENDPOINT_URL_STS=http://sts.example.invalid");
+}
+
+const CONFIG: &str = "\
+[sso-session corp]
+sso_start_url = https://d-0000000000.awsapps.com/start
+sso_region = us-east-1
+
+[profile dev]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Admin
+";
+
+/// Finding 5: in a CI shell or an IRSA pod, botocore ranks the web-identity variables above `AWS_PROFILE`; `use`
+/// and `exec --profile-env` (profile mode) clear them, so the identity the prompt names is the one the AWS CLI uses.
+#[test]
+fn use_and_exec_clear_the_web_identity_variables() {
+    let sb = Sandbox::with_config(CONFIG)
+        .env("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/secrets/token")
+        .env("AWS_ROLE_ARN", "arn:aws:iam::999999999999:role/ci")
+        .env("AWS_ROLE_SESSION_NAME", "ci");
+    sb.write_token("corp", 3600, false);
+    let out = sb
+        .command("bash")
+        .args(["-c", r#"eval "$("$AWSSO" use dev --shell bash)" && env"#])
+        .env("AWSSO", crate::util::AWSSO)
+        .output()
+        .unwrap();
+    let exec = sb.run(&["exec", "--profile-env", "dev", "--", "env"]);
+    for (what, out) in [("use", &out), ("exec", &exec)] {
+        assert!(out.status.success(), "{what}: {}", stderr(out));
+        let env = stdout(out);
+        assert!(env.lines().any(|l| l == "AWS_PROFILE=dev"), "{what}: {env}");
+        for var in ["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME"] {
+            assert!(!env.contains(&format!("{var}=")), "{what} left {var}: {env}");
+        }
+    }
+}
+
+/// Finding 10: a role-cache file that cannot be deleted stopped `logout` before the portal's Logout and before the
+/// token was deleted, with an error naming no path. Now the session is logged out and the token gone first, and
+/// the file is a warning that names it.
+#[test]
+fn logout_logs_out_and_forgets_the_token_even_when_a_cache_file_cannot_go() {
+    let emu = crate::util::Emulator::start(&["--auto-approve"]);
+    let sb = Sandbox::with_config(CONFIG)
+        .env("AWS_ENDPOINT_URL_SSO", &emu.url)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", &emu.url);
+    let out = sb.run(&["login", "--sso-session", "corp", "--use-device-code", "--no-browser"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sb.run(&["use", "--creds", "dev", "--shell", "bash"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The cached role credentials become a non-empty directory: not even root can unlink that as a file.
+    let cached = std::fs::read_dir(sb.path(".aws/cli/cache"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::remove_file(&cached).unwrap();
+    std::fs::create_dir(&cached).unwrap();
+    std::fs::write(cached.join("keep"), "x").unwrap();
+
+    let out = sb.run(&["logout", "--sso-session", "corp"]);
+    assert_eq!(emu.stats()["logouts"].as_u64(), Some(1), "{}", stderr(&out));
+    assert!(
+        !sb.path(&format!(".aws/sso/cache/{}.json", crate::util::sha1_hex("corp")))
+            .exists(),
+        "the token is gone: {}",
+        stderr(&out)
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(&cached.display().to_string()), "{err}");
+}
+
+/// Finding 7: control characters from the config or the environment reached the terminal raw: a CR overwrote the
+/// prompt, an OSC set the window title. Human output, messages and the prompt escape them.
+#[test]
+fn control_characters_never_reach_the_terminal_raw() {
+    let title = "\u{1b}]0;pwned\u{7}";
+    let sb = Sandbox::with_config(&format!(
+        "{CONFIG}region = eu{title}west\u{9b}1\n\n[sso-session other]\nsso_start_url = https://x{title}.example\nsso_region = us-east-1\n"
+    ));
+    sb.write_token("corp", 3600, false);
+    let hostile = format!("dev\r{title}evil");
+    let runs = [
+        sb.awsso(&["prompt", "--format", "{profile} {region}"])
+            .env("AWS_PROFILE", "dev")
+            .output()
+            .unwrap(),
+        sb.awsso(&["prompt"])
+            .env("AWSSO_PROFILE", &hostile)
+            .env("AWS_ACCESS_KEY_ID", "AKIA")
+            .output()
+            .unwrap(),
+        sb.awsso(&["whoami"]).env("AWS_PROFILE", "dev").output().unwrap(),
+        sb.awsso(&["whoami"]).env("AWS_PROFILE", &hostile).output().unwrap(),
+        sb.run(&["list"]),
+        sb.run(&["status"]),
+        sb.run(&["use", "--shell", "bash", &hostile]),
+    ];
+    for out in &runs {
+        let all = format!("{}{}", stdout(out), stderr(out));
+        assert!(!all.is_empty());
+        for c in ['\r', '\u{1b}', '\u{7}', '\u{9b}'] {
+            assert!(!all.contains(c), "{c:?} raw in {all:?}");
+        }
+    }
+    assert!(
+        stdout(&runs[0]).contains(r"eu\u{1b}]0;pwned\u{7}west\u{9b}1"),
+        "{}",
+        stdout(&runs[0])
+    );
+    assert!(
+        stderr(&runs[6]).contains(r"dev\r\u{1b}]0;pwned"),
+        "{}",
+        stderr(&runs[6])
+    );
+}
+
+/// A hostile endpoint on loopback that answers every request with a 400 whose message is the whole request it
+/// received (headers and body, so every token and secret sent to it), in the error shape both SDKs parse.
+fn start_echo_server() -> String {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                request.push_str(&line);
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            request.push_str(&String::from_utf8_lossy(&body));
+            let answer = serde_json::json!({ "error": "invalid_request", "message": request }).to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nx-amzn-ErrorType: \
+                 InvalidRequestException\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    url
+}
+
+/// Finding 8: a portal error message was printed verbatim, so an endpoint that echoes the bearer token (or the
+/// refresh token and client secret) put it on stderr, and into an SDK's exception text via `credential-process`.
+#[test]
+fn secrets_echoed_by_an_endpoint_are_redacted_from_every_message() {
+    let echo = start_echo_server();
+    let sb = Sandbox::with_config(CONFIG)
+        .env("AWS_ENDPOINT_URL_SSO", &echo)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", &echo);
+    sb.write_token("corp", 3600, true);
+    let creds = sb.run(&["credential-process", "--profile", "dev"]);
+    let logout = sb.run(&["logout", "--sso-session", "corp"]);
+    sb.write_token("corp", -60, true);
+    let refresh = sb.run(&["use", "dev", "--shell", "bash"]);
+    for (what, out) in [
+        ("credential-process", &creds),
+        ("logout", &logout),
+        ("refresh", &refresh),
+    ] {
+        let err = stderr(out);
+        assert!(
+            err.contains("***"),
+            "{what}: the endpoint's echo is shown, redacted: {err}"
+        );
+        for secret in ["SECRET-ACCESS-TOKEN", "SECRET-REFRESH", "SECRET-CLIENT"] {
+            assert!(!err.contains(secret), "{what}: {secret} in {err}");
+        }
+    }
+}
+
+/// Finding 9: `credential-process` waited silently for the whole of another awsso's pending login (up to 600 s),
+/// then exited 3. Where no interaction is allowed it fails at once; a `login` says it waits.
+#[test]
+fn a_pending_login_elsewhere_fails_fast_without_interaction_and_is_announced_with_it() {
+    use std::io::BufRead as _;
+    let emu = crate::util::Emulator::start(&[]); // never approves: the first login stays pending
+    let sb = Sandbox::with_config(CONFIG)
+        .env("AWS_ENDPOINT_URL_SSO", &emu.url)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", &emu.url);
+    let login = ["login", "--sso-session", "corp", "--use-device-code", "--no-browser"];
+    let mut first = sb.awsso(&login).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let mut lines = std::io::BufReader::new(first.stderr.take().unwrap()).lines();
+    // Once it says where to log in, it holds the session's locks and waits for the user.
+    while !lines.next().unwrap().unwrap().contains("open") {}
+
+    let out = sb.run(&["credential-process", "--profile", "dev"]);
+    assert_clean_failure(&out, 3, "a login to sso-session `corp` is in progress in another awsso");
+
+    let mut second = sb.awsso(&login).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let said = std::io::BufReader::new(second.stderr.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert!(said.contains("waiting for the login to"), "{said}");
+    for child in [&mut first, &mut second] {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
