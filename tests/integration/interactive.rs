@@ -949,13 +949,16 @@ fn fish_segment_survives_a_theme_that_replaces_the_prompt() {
 #[test]
 #[cfg(feature = "real-tools")]
 fn prompt_after_use_of_a_chain_shows_its_role_and_the_root_sessions_time() {
-    let sb = sandbox().env("AWSSO_PROMPT_FORMAT", "p {profile}:{account}/{role}:{ttl}");
-    let config = std::fs::read_to_string(sb.path(".aws/config")).unwrap();
-    sb.write(
-        ".aws/config",
-        format!("{config}\n[profile spoke]\nrole_arn = arn:aws:iam::333333333333:role/Deploy\nsource_profile = p\n"),
-    );
     for spec in [&BASH, &ZSH, &FISH] {
+        // A sandbox (and tmux server) per shell: one server's exit must not race the next one's start.
+        let sb = sandbox().env("AWSSO_PROMPT_FORMAT", "p {profile}:{account}/{role}:{ttl}");
+        let config = std::fs::read_to_string(sb.path(".aws/config")).unwrap();
+        sb.write(
+            ".aws/config",
+            format!(
+                "{config}\n[profile spoke]\nrole_arn = arn:aws:iam::333333333333:role/Deploy\nsource_profile = p\n"
+            ),
+        );
         let t = start(&sb, spec);
         t.first_prompt();
         let step = t.run("awsso use spoke");
