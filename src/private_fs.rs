@@ -67,6 +67,16 @@ fn new_private_file(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
+/// Delete `path`; one that is already gone is fine. The error names the file.
+pub(crate) fn remove(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(anyhow::Error::from(e).context(format!("could not delete {}", path.display())))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     if dir.is_dir() {
         return Ok(());
