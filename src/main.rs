@@ -6,6 +6,7 @@ mod clock;
 mod cmd;
 mod complete;
 mod config;
+mod console;
 mod credentials;
 mod dir;
 mod env;
