@@ -380,7 +380,12 @@ mod chromium {
         let browser = dir.path().join("browser.sh");
         std::fs::write(&browser, script).unwrap();
         std::fs::set_permissions(&browser, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-        let out = sb.awsso(args).env("BROWSER", &browser).output().unwrap();
+        let out = sb
+            .awsso(args)
+            .env("BROWSER", &browser)
+            .env("AWSSO_LOGIN_TIMEOUT", "120")
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
         assert!(stderr(&out).contains("opened the AWS console"), "{}", stderr(&out));
         wait_for(&dir.path().join("done"));
@@ -420,4 +425,18 @@ mod chromium {
         let dom = console_in_chromium(&sb, &["console"]);
         assert!(dom.contains("assumed-role/Deploy/"), "{dom}");
     }
+}
+
+#[test]
+fn completion_offers_the_services() {
+    let sb = Sandbox::new()
+        .env("COMPLETE", "bash")
+        .env("_CLAP_COMPLETE_INDEX", "3")
+        .env("_CLAP_IFS", "\n");
+    let out = sb.run(&["--", "awsso", "console", "--service", "c"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "cloudformation\ncloudfront\ncloudtrail\ncloudwatch\ncodepipeline"
+    );
 }
