@@ -82,6 +82,16 @@ pub(crate) fn complete_sessions(current: &OsStr) -> Vec<CompletionCandidate> {
         .collect()
 }
 
+/// The services `console --service` knows that start with what has been typed.
+pub(crate) fn complete_services(current: &OsStr) -> Vec<CompletionCandidate> {
+    let prefix = current.to_string_lossy();
+    crate::console::SERVICES
+        .iter()
+        .filter(|s| s.name.starts_with(&*prefix))
+        .map(|s| CompletionCandidate::new(s.name).help(Some(s.about.into())))
+        .collect()
+}
+
 /// `awsso completions nu`: the completer, and an `extern` that attaches it to the `awsso` command on PATH. nu takes
 /// no quoted command name there; `command` is a plain word (`awsso`).
 pub(crate) fn nu_registration(command: &str, completer: &str) -> String {

@@ -8,6 +8,7 @@ mod clock;
 mod cmd;
 mod complete;
 pub mod config;
+mod console;
 mod credentials;
 mod dir;
 mod env;

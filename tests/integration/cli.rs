@@ -321,6 +321,7 @@ fn version_and_help() {
         "AWSSO_SHELL",
         "AWSSO_PROFILE",
         "AWSSO_PROMPT_FORMAT",
+        "AWSSO_SIGNIN_URL",
         "eval \"$(awsso init bash)\"",
     ] {
         assert!(help.contains(needle), "--help lacks {needle}");

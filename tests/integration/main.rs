@@ -8,6 +8,7 @@ mod chains;
 mod chains_sts;
 mod cli;
 mod configure;
+mod console;
 mod creds;
 #[cfg(feature = "real-tools")]
 mod dirs;

@@ -5,7 +5,8 @@
 //! It listens on 127.0.0.1 (an ephemeral port unless `--port`), prints its base URL on stdout once listening, logs
 //! one line per request to stderr (or `--log-file`), and stops cleanly on SIGTERM or SIGINT. Point clients at it with
 //! `AWS_ENDPOINT_URL_SSO` and `AWS_ENDPOINT_URL_SSO_OIDC` (protocol.md §6.3). Tests steer it through `/_admin/`.
-//! It also serves STS (AssumeRole, GetCallerIdentity; protocol.md §12.4) at `POST /` for `AWS_ENDPOINT_URL_STS`.
+//! It also serves STS (AssumeRole, GetCallerIdentity; protocol.md §12.4) at `POST /` for `AWS_ENDPOINT_URL_STS`,
+//! and the console sign-in endpoint (`/federation`, protocol.md §13.1) for `AWSSO_SIGNIN_URL`.
 
 mod admin;
 mod api;
@@ -14,6 +15,7 @@ mod fixtures;
 mod pages;
 mod pkce;
 mod server;
+mod signin;
 mod sigv4;
 mod state;
 mod sts;

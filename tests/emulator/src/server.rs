@@ -16,7 +16,7 @@ use rand::RngExt as _;
 use crate::errors::{ERROR_TYPE_HEADER, OidcError, OidcErrorKind, PortalError, PortalErrorKind, error_type_name};
 use crate::fixtures::Fixtures;
 use crate::state::{Config, Emulator, Fault, LogEntry, RouteClass};
-use crate::{admin, api, pages, sts, sts_admin};
+use crate::{admin, api, pages, signin, sts, sts_admin};
 
 /// Current time in epoch milliseconds.
 pub(crate) fn now_ms() -> u64 {
@@ -101,6 +101,9 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/logout", post(api::logout))
         // STS query protocol (protocol.md §12.4).
         .route("/", post(sts::handle))
+        // Console sign-in (protocol.md §13.1).
+        .merge(signin::router())
+        .nest("/_admin/signin", signin::admin_router())
         .nest("/_admin/sts", sts_admin::router())
         .nest("/_admin", admin::router())
         .fallback(not_found)
