@@ -204,19 +204,16 @@ impl ConsoleArgs {
             who.name()
         );
         if !crate::browser::reachable(env) {
-            ui::note(&format!(
-                "no browser can be reached here (set BROWSER, or use --print); {secret_hint}: {}",
-                login.expose()
-            ));
+            ui::note_revealing(
+                &format!("no browser can be reached here (set BROWSER, or use --print); {secret_hint}:"),
+                &login,
+            );
             return Ok(());
         }
         let redirect = Redirect::bind()?;
         let url = redirect.url()?;
         if let Err(why) = crate::browser::open(env, &url) {
-            ui::note(&format!(
-                "could not open a browser ({why}); {secret_hint}: {}",
-                login.expose()
-            ));
+            ui::note_revealing(&format!("could not open a browser ({why}); {secret_hint}:"), &login);
             return Ok(());
         }
         let wait = login_timeout(env)?.min(TOKEN_LIFE);

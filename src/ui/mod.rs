@@ -34,6 +34,16 @@ pub(crate) fn note(text: &str) {
     spinner::suspend(|| eprintln!("awsso: {text}"));
 }
 
+/// `awsso: TEXT SECRET` on stderr: a message that must show one secret the user asked for (the console's sign-in
+/// URL where no browser can take it), every other secret in `text` still redacted.
+#[allow(clippy::disallowed_macros)] // the one place that prints to stderr
+pub(crate) fn note_revealing(text: &str, shown: &crate::secret::Secret) {
+    let text = crate::secret::redact(text);
+    let text = escape(&text);
+    let shown = escape(shown.expose());
+    spinner::suspend(|| eprintln!("awsso: {text} {shown}"));
+}
+
 /// `text` with every control character (C0, DEL, C1) written as a Rust escape (`\r`, `\u{1b}`), so a value from
 /// the portal, the config or the environment cannot move the cursor, overwrite the prompt or set the window title
 /// (issue 9). Human output and the prompt pass values through this; JSON escapes them already.
