@@ -34,23 +34,61 @@ pub struct Files {
     pub credentials: String,
 }
 
-#[allow(clippy::naive_bytecount)] // only on the error path
+/// The largest config or credentials file read: 100k profiles take about 15 MB, and `/dev/zero` would be read
+/// until memory runs out (issue 9).
+const MAX_FILE_BYTES: u64 = 256 << 20;
+
 fn read_optional(path: Option<&Path>) -> anyhow::Result<String> {
-    let Some(path) = path else {
-        return Ok(String::new());
-    };
-    match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
-            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
-            anyhow::anyhow!(
-                "{}: line {line}: the file is not valid UTF-8; re-save it as UTF-8",
-                path.display()
-            )
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(e) => Err(e).with_context(|| format!("could not read {}", path.display())),
+    path.map_or_else(|| Ok(String::new()), read_text)
+}
+
+/// The text of a config or credentials file; a missing one reads as empty, as it does for every AWS SDK. Only a
+/// regular file (or a symlink to one) is read, and only up to [`MAX_FILE_BYTES`]: a FIFO would hang every command,
+/// the prompt included, and a device could be endless.
+#[allow(clippy::naive_bytecount)] // only on the error path
+pub(crate) fn read_text(path: &Path) -> anyhow::Result<String> {
+    use std::io::Read as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Opening a FIFO for reading waits for a writer; non-blocking, it returns at once and is refused below.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK);
     }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(String::new()),
+        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+    };
+    let meta = file
+        .metadata()
+        .with_context(|| format!("could not read {}", path.display()))?;
+    if !meta.is_file() {
+        anyhow::bail!(
+            "{} is not a regular file; point AWS_CONFIG_FILE/AWS_SHARED_CREDENTIALS_FILE at a file",
+            path.display()
+        );
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        anyhow::bail!(
+            "{} is larger than {} MiB; is it the right file?",
+            path.display(),
+            MAX_FILE_BYTES >> 20
+        );
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        anyhow::anyhow!(
+            "{}: line {line}: the file is not valid UTF-8; re-save it as UTF-8",
+            path.display()
+        )
+    })
 }
 
 impl Files {
