@@ -667,3 +667,56 @@ fn a_config_file_that_is_a_fifo_or_a_device_is_refused() {
         run_bounded(&sb.env("AWS_PROFILE", "dev"), &["prompt"]);
     }
 }
+
+/// Issue 9, finding 15: `init --cmd eval` was accepted, and its wrapper (which runs `eval`) called itself.
+#[test]
+fn init_refuses_a_keyword_or_builtin_as_the_command_name() {
+    let sb = Sandbox::new();
+    for shell in ["bash", "zsh", "fish"] {
+        for name in ["eval", "local", "source", "string"] {
+            assert_clean_failure(&sb.run(&["init", shell, "--cmd", name]), 2, "keyword or builtin");
+        }
+    }
+    assert!(sb.run(&["init", "bash", "--cmd", "sw"]).status.success());
+}
+
+/// `awsso use ARGS…` through the shell integration (`init`) of `shell`, then `AWS_PROFILE` on stdout.
+#[cfg(feature = "real-tools")]
+fn use_through_the_wrapper(sb: &Sandbox, shell: &str, args: &[&str]) -> std::process::Output {
+    let script = match shell {
+        "fish" => "$argv[1] init fish | source; awsso $argv[2..-1]; printf '%s' \"$AWS_PROFILE\"",
+        _ => "eval \"$(\"$0\" init $SHELL_NAME)\"; awsso \"$@\"; printf '%s' \"${AWS_PROFILE-}\"",
+    };
+    let mut cmd = sb.command(crate::util::require(shell));
+    match shell {
+        "fish" => cmd.args(["--no-config", "-c", script, crate::util::AWSSO]),
+        "zsh" => cmd.args(["-f", "-c", script, crate::util::AWSSO]),
+        _ => cmd.args(["--norc", "--noprofile", "-c", script, crate::util::AWSSO]),
+    };
+    cmd.env("SHELL_NAME", shell).args(args).output().unwrap()
+}
+
+/// Issue 9, finding 14: the bash and zsh wrappers looked for `-h`/`--help` in the joined argument string, so
+/// `awsso use 'a -h b'` and `awsso use -- -h` printed the code instead of applying it. Now each argument is looked at,
+/// up to `--`; `-h` and `--help` still show the help.
+#[cfg(feature = "real-tools")]
+#[test]
+fn the_wrappers_see_help_only_in_a_whole_argument_before_the_double_dash() {
+    let sb = Sandbox::with_config(
+        "[profile 'a -h b']\nregion = us-east-1\n\n[profile -h]\nregion = us-east-1\n\n\
+         [profile --help]\nregion = us-east-1\n",
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        for (args, profile) in [
+            (&["use", "a -h b"][..], "a -h b"),
+            (&["use", "--", "-h"], "-h"),
+            (&["use", "--", "--help"], "--help"),
+        ] {
+            let out = use_through_the_wrapper(&sb, shell, args);
+            assert!(out.status.success(), "{shell} {args:?}: {}", stderr(&out));
+            assert_eq!(stdout(&out), profile, "{shell} {args:?}: {}", stderr(&out));
+        }
+        let help = use_through_the_wrapper(&sb, shell, &["use", "-h"]);
+        assert!(stdout(&help).contains("Usage"), "{shell}: {}", stdout(&help));
+    }
+}
