@@ -259,15 +259,27 @@ impl<'a> Config<'a> {
 
     /// Up to `max` profile names closest to `name`, best first, for "did you mean" hints: small edit distance,
     /// one name containing the other, or a shared prefix of three characters or more.
+    ///
+    /// The edit distance is quadratic in time and memory (a 20 kB typo took seconds and gigabytes), so it is
+    /// computed only on the first [`HINT_CHARS`] characters, and only for names whose length is within the limit.
     pub(crate) fn closest_profiles(&self, name: &str, max: usize) -> Vec<&str> {
         let lower = name.to_lowercase();
-        let limit = (lower.chars().count() / 3).max(2);
+        let head = |s: &str| -> String { s.chars().take(HINT_CHARS).collect() };
+        let compared = head(&lower);
+        let len = compared.chars().count();
+        let limit = (len / 3).max(2);
         let mut scored: Vec<(usize, &str)> = self
             .profiles
             .names()
             .filter_map(|n| {
                 let cand = n.to_lowercase();
-                let distance = strsim::damerau_levenshtein(&lower, &cand);
+                let cand_head = head(&cand);
+                let cand_len = cand_head.chars().count();
+                let distance = if cand_len.abs_diff(len) <= limit {
+                    strsim::damerau_levenshtein(&compared, &cand_head)
+                } else {
+                    cand_len.abs_diff(len)
+                };
                 let prefix = lower.chars().zip(cand.chars()).take_while(|(a, b)| a == b).count();
                 let related = cand.contains(&lower) || lower.contains(&cand) || prefix >= 3;
                 (distance <= limit || related).then_some((distance, n))
@@ -277,6 +289,9 @@ impl<'a> Config<'a> {
         scored.into_iter().take(max).map(|(_, n)| n).collect()
     }
 }
+
+/// How many characters of a name "did you mean" compares by edit distance.
+const HINT_CHARS: usize = 64;
 
 /// How a profile gets its credentials, in botocore's order of precedence for a named profile (protocol.md §12.1):
 /// assume-role, then SSO, static keys, `credential_process`.

@@ -621,13 +621,14 @@ fn prune_with_an_empty_listing_needs_force() {
     assert_eq!(after.matches("awsso_populated = true").count(), 0, "{after}");
 }
 
-/// Run `awsso ARGS` in `sb` with at most 1 GB of address space, killed after a minute (a hang guard, not a timing
-/// assertion: the fixed code answers at once, the broken one never did).
+/// Run `awsso ARGS` in `sb` with at most 1 GB of address space and 10 s of CPU, killed after a minute: resource
+/// bounds a hundred times above what the fixed code needs (milliseconds), which the broken one exceeded (it never
+/// answered, or computed for 30 s on this machine).
 fn run_bounded(sb: &Sandbox, args: &[&str]) -> std::process::Output {
     let mut child = sb
         .command("sh")
         .arg("-c")
-        .arg("ulimit -v 1000000; exec \"$0\" \"$@\"")
+        .arg("ulimit -v 1000000; ulimit -t 10; exec \"$0\" \"$@\"")
         .arg(crate::util::AWSSO)
         .args(args)
         .stdout(std::process::Stdio::piped())
@@ -719,4 +720,17 @@ fn the_wrappers_see_help_only_in_a_whole_argument_before_the_double_dash() {
         let help = use_through_the_wrapper(&sb, shell, &["use", "-h"]);
         assert!(stdout(&help).contains("Usage"), "{shell}: {}", stdout(&help));
     }
+}
+
+/// Issue 9, finding 15: "did you mean" computed a full edit distance, quadratic in name length: a 20 kB typo of a
+/// 20 kB profile name took 30 s of CPU. Now only a prefix of each name is compared.
+#[test]
+fn did_you_mean_is_bounded_for_a_huge_name() {
+    let long = "x".repeat(20_000);
+    let sb = Sandbox::with_config(&format!("[profile {long}]\nregion = us-east-1\n"));
+    let typo = format!("{}y", "x".repeat(19_999));
+    let out = run_bounded(&sb, &["use", "--shell", "bash", "--", &typo]);
+    assert_clean_failure(&out, 2, "did you mean");
+    let out = run_bounded(&sb, &["populate", "--region", &typo]);
+    assert_clean_failure(&out, 2, "not an AWS region");
 }
