@@ -103,7 +103,8 @@ impl Lock {
     /// The lock of the config file at `path` (by its resolved path, so a symlink and its target share one), held
     /// around a read-modify-rename of it.
     pub(crate) fn config(env: &Env, path: &Path) -> anyhow::Result<Self> {
-        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        let real = crate::private_fs::follow_links(path).unwrap_or_else(|_| path.to_owned());
+        let real = std::fs::canonicalize(&real).unwrap_or(real);
         Self::acquire(&paths::lock_file(
             env,
             &format!("config-{}", paths::sha1_hex(&real.to_string_lossy())),
