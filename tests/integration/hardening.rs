@@ -734,3 +734,28 @@ fn did_you_mean_is_bounded_for_a_huge_name() {
     let out = run_bounded(&sb, &["populate", "--region", &typo]);
     assert_clean_failure(&out, 2, "not an AWS region");
 }
+
+/// Issue 9, finding 15: an `sso_region` from the file was not validated, and a bad one surfaced as the SDK's opaque
+/// "failed to construct request". Now it is a usage error naming the section and key.
+#[test]
+fn a_bad_sso_region_in_the_file_is_a_usage_error_naming_the_key() {
+    for region in ["us east 1", "US-EAST-1", "evil.com/x", "-"] {
+        let sb = Sandbox::with_config(&format!(
+            "[sso-session corp]\nsso_start_url = https://d-0000000000.awsapps.com/start\nsso_region = {region}\n\n\
+             [profile dev]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\n\n\
+             [profile old]\nsso_start_url = https://d-0000000000.awsapps.com/start\nsso_region = {region}\n\
+             sso_account_id = 111111111111\nsso_role_name = Admin\n"
+        ));
+        for (args, section) in [
+            (
+                &["login", "--sso-session", "corp", "--no-browser"][..],
+                "[sso-session corp]",
+            ),
+            (&["use", "--creds", "--shell", "bash", "dev"], "[sso-session corp]"),
+            (&["login", "--profile", "old", "--no-browser"], "[profile old]"),
+        ] {
+            let err = assert_clean_failure(&sb.run(args), 2, "sso_region");
+            assert!(err.contains(section), "{region} {args:?}: {err}");
+        }
+    }
+}
