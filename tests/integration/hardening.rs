@@ -759,3 +759,64 @@ fn a_bad_sso_region_in_the_file_is_a_usage_error_naming_the_key() {
         }
     }
 }
+
+/// Issue 9, finding 4: bash inserted completed names unquoted, so a profile name with `$(…)` or `;` ran when the
+/// completed line was entered, and a name with a space completed as two words. Now candidates reach bash as shell
+/// words. In a real bash in tmux, each name of the hostile-value corpus that a config file can hold is completed
+/// with Tab (the only profile in the file), the line is entered, and the command receives exactly the name; nothing
+/// runs.
+#[cfg(feature = "real-tools")]
+#[test]
+fn bash_tab_completion_inserts_hostile_names_quoted() {
+    use crate::interactive::Tmux;
+    use crate::shells::{config_names, config_with};
+    let sb = Sandbox::new();
+    let home = sb.home().to_str().unwrap().to_owned();
+    // After init, `awsso` (the wrapper) is replaced by a function that writes its last argument to a file; the
+    // completion registered for `awsso` stays.
+    sb.write(
+        ".bashrc",
+        format!(
+            "PS1='$ '\neval \"$({} init bash)\"\nawsso() {{ printf '%s' \"${{@: -1}}\" > \"$HOME/got.tmp\" && mv \"$HOME/got.tmp\" \"$HOME/got\"; }}\n",
+            crate::interactive::posix_word(crate::util::AWSSO)
+        ),
+    );
+    let t = Tmux::start(
+        &sb,
+        "bash",
+        &[],
+        &["--noprofile", "--rcfile", &format!("{home}/.bashrc"), "-i"],
+    );
+    t.wait_for("first prompt", |l| l.last().is_some_and(|p| p == "$"));
+    let got = sb.path("got");
+    let mut failures = Vec::new();
+    for name in config_names() {
+        sb.write(".aws/config", config_with(&[&name]));
+        t.type_text("awsso use -- ");
+        t.key("Tab");
+        t.key("Enter");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !got.exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        match std::fs::read(&got) {
+            Ok(bytes) if bytes == name.as_bytes() => {}
+            Ok(bytes) => failures.push(format!("{name:?} read back as {:?}", String::from_utf8_lossy(&bytes))),
+            Err(_) => {
+                failures.push(format!(
+                    "{name:?}: the line never ran; the pane:\n{}",
+                    t.lines().join("\n")
+                ));
+                break;
+            }
+        }
+        let _ = std::fs::remove_file(&got);
+        assert!(!sb.path("pwned").exists(), "{name:?} ran a command");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} names failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
