@@ -275,6 +275,9 @@ pub(crate) struct PopulateArgs {
     /// Remove profiles awsso populated whose account or role is no longer reachable
     #[arg(long)]
     pub(crate) prune: bool,
+    /// With --prune, remove them even when the portal lists nothing at all for the session
+    #[arg(long, requires = "prune")]
+    pub(crate) force: bool,
     /// Print the change as a unified diff on stdout and write nothing
     #[arg(long)]
     pub(crate) dry_run: bool,

@@ -35,6 +35,7 @@ use clap::{CommandFactory as _, Parser as _};
 #[must_use]
 pub fn run() -> ExitCode {
     // Dynamic completion: the shell calls back with COMPLETE=<shell> set. Cheap when it is not set.
+    complete::remember_shell();
     match clap_complete::CompleteEnv::with_factory(cli::Cli::command).try_complete(std::env::args_os(), None) {
         Ok(true) => return ExitCode::SUCCESS,
         Ok(false) => {}

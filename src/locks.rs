@@ -1,7 +1,8 @@
 //! awsso's cross-process locks, `~/.aws/awsso/locks/*.lock` (0600): one per SSO session, held by every path that
 //! may write its token (so ten concurrent logins run one browser flow), and one per role, held while its
-//! credentials are fetched (so twenty `credential-process` calls share one request). No other tool takes them, and
-//! no reader needs them: every cache file is replaced atomically.
+//! credentials are fetched (so twenty `credential-process` calls share one request), and one per config file, held
+//! by `configure` and `populate` around read-modify-rename (so neither loses what the other wrote). No other tool
+//! takes them, and no reader needs them: every file is replaced atomically.
 
 use std::fs::File;
 use std::io::{Read as _, Seek as _, Write as _};
@@ -97,6 +98,17 @@ impl Lock {
     /// The lock of one cached role-credential entry, by its cache key.
     pub(crate) fn role(env: &Env, cache_key: &str) -> anyhow::Result<Self> {
         Self::acquire(&paths::lock_file(env, &format!("role-{cache_key}"))?)
+    }
+
+    /// The lock of the config file at `path` (by its resolved path, so a symlink and its target share one), held
+    /// around a read-modify-rename of it.
+    pub(crate) fn config(env: &Env, path: &Path) -> anyhow::Result<Self> {
+        let real = crate::private_fs::follow_links(path).unwrap_or_else(|_| path.to_owned());
+        let real = std::fs::canonicalize(&real).unwrap_or(real);
+        Self::acquire(&paths::lock_file(
+            env,
+            &format!("config-{}", paths::sha1_hex(&real.to_string_lossy())),
+        )?)
     }
 
     /// When a refresh was last tried under this lock (a session lock remembers it, §10 rule 3).

@@ -3,7 +3,7 @@
 
 use std::fs::Permissions;
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Replace `path` atomically with `contents`, mode 0600, creating the directory as 0700 (§1.5): write a temporary
 /// file beside it, fsync, rename. Readers never see a half-written file.
@@ -13,19 +13,40 @@ pub(crate) fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()>
 
 /// Replace a file the user owns and may have set up by hand (`~/.aws/config`) as [`write_private`] does, except
 /// that an existing file keeps its permissions, and a symlink (dotfile managers link `~/.aws/config`) keeps pointing
-/// at the replaced target. A new file is created 0600 in a directory created 0700, as `aws configure` does.
+/// at the replaced target, even a target that does not exist yet (the AWS CLI creates it; replacing the dangling
+/// link with a file would cut the dotfile manager off). A new file is created 0600 in a directory created 0700, as
+/// `aws configure` does.
 pub(crate) fn rewrite(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let path = match std::fs::canonicalize(path) {
-        Ok(real) => real,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_owned(),
-        Err(e) => return Err(e),
-    };
+    let path = follow_links(path)?;
     let permissions = match std::fs::metadata(&path) {
         Ok(meta) => Some(meta.permissions()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(e),
     };
     replace(&path, contents, permissions)
+}
+
+/// `path` with every symbolic link at its end followed, whether or not the final target exists (unlike
+/// `canonicalize`, which fails on a dangling link).
+pub(crate) fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
+    let mut path = path.to_owned();
+    // As many hops as Linux allows before ELOOP.
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&path)?;
+                // A relative target is relative to the link's directory; an absolute one replaces the path.
+                path = path.parent().map_or_else(|| target.clone(), |dir| dir.join(&target));
+            }
+            Ok(_) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(path),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "{}: too many levels of symbolic links",
+        path.display()
+    )))
 }
 
 /// Write a temporary file beside `path` (0600, or `permissions`), fsync it, and rename it over `path`.
@@ -110,5 +131,19 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
         assert!(!path.symlink_metadata().unwrap().file_type().is_symlink());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
+
+    /// Issue 9, finding 15: a dangling `~/.aws/config` symlink (a dotfile manager's link to a file not made yet) was
+    /// replaced by a regular file. Now the target is created and the link kept, as the AWS CLI does.
+    #[test]
+    fn a_dangling_symlink_gets_its_target_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join(".aws/config");
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink("../dotfiles/aws/config", &link).unwrap();
+        rewrite(&link, b"[default]\n").unwrap();
+        assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+        let target = dir.path().join("dotfiles/aws/config");
+        assert_eq!(std::fs::read_to_string(target).unwrap(), "[default]\n");
     }
 }

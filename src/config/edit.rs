@@ -74,7 +74,11 @@ use std::path::Path;
 pub(crate) use section::SectionRef;
 use style::{Style, replace_value};
 
+use anyhow::Context as _;
+
 use super::lex::{self, Lexer, is_comment, leading_space, py_space, py_strip, significant};
+use crate::env::Env;
+use crate::locks::Lock;
 use crate::private_fs;
 #[cfg(test)]
 use {super::ini, super::lex::section_header, section::quote_name};
@@ -420,7 +424,8 @@ impl fmt::Display for Document {
 }
 
 /// Refuse what botocore would not read back as given.
-fn check(section: &SectionRef, key: &str, value: &str) -> Result<(), EditError> {
+/// Whether `key = value` can be written in `section` so that botocore reads back exactly that.
+pub(crate) fn check(section: &SectionRef, key: &str, value: &str) -> Result<(), EditError> {
     if section.name().contains(['\r', '\n']) {
         return Err(EditError::Name(section.name().to_owned()));
     }
@@ -459,6 +464,34 @@ fn last_span<'s>(spans: &'s [Span], section: &SectionRef) -> Option<&'s Span> {
 /// target; a new file is created 0600 in a directory created 0700, as `aws configure` does (protocol.md §6.1).
 pub(crate) fn save(path: &Path, text: &str) -> std::io::Result<()> {
     private_fs::rewrite(path, text.as_bytes())
+}
+
+/// Read-modify-rename of the config file at `path`, under its lock ([`Lock::config`], taken by `configure` and
+/// `populate` alike): `edit` gets the text as it is now and returns the text to write (`None`: nothing to write)
+/// and a result. A writer that takes no lock (an editor) may still change the file while `edit` runs; then the edit
+/// is made again on what is there, and after a few tries this fails, writing nothing, rather than lose those bytes.
+pub(crate) fn update<T>(
+    env: &Env,
+    path: &Path,
+    mut edit: impl FnMut(&str) -> anyhow::Result<(Option<String>, T)>,
+) -> anyhow::Result<T> {
+    let _lock = Lock::config(env, path)?;
+    for _ in 0..5 {
+        let text = super::read_text(path)?;
+        let (new_text, out) = edit(&text)?;
+        let Some(new_text) = new_text else {
+            return Ok(out);
+        };
+        if super::read_text(path)? != text {
+            continue;
+        }
+        save(path, &new_text).with_context(|| format!("could not write {}", path.display()))?;
+        return Ok(out);
+    }
+    anyhow::bail!(
+        "{} kept changing while awsso was writing to it; nothing was written; run the command again",
+        path.display()
+    )
 }
 
 #[cfg(test)]

@@ -462,3 +462,361 @@ fn a_pending_login_elsewhere_fails_fast_without_interaction_and_is_announced_wit
         child.wait().unwrap();
     }
 }
+
+const POPULATE_CONFIG: &str = "\
+[sso-session corp]
+sso_start_url = https://d-0000000000.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[sso-session other]
+sso_start_url = https://d-1111111111.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+";
+
+/// A sandbox on `emu` logged in to the sessions `corp` and `other`.
+fn populate_sandbox(emu: &crate::util::Emulator, config: &str) -> Sandbox {
+    let sb = Sandbox::with_config(config)
+        .env("AWS_ENDPOINT_URL_SSO", &emu.url)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", &emu.url)
+        .env("AWSSO_PORTAL_RATE", "100000");
+    for session in ["corp", "other"] {
+        let out = sb.run(&["login", "--sso-session", session, "--use-device-code", "--no-browser"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    sb
+}
+
+/// Issue 9, finding 2: populate saved the text it read before the listing, so a hand edit made meanwhile was lost
+/// (and it still said it succeeded). Now it applies its additions to the file as it is, under the config lock.
+#[test]
+fn populate_keeps_a_hand_edit_made_while_it_listed() {
+    let emu = crate::util::Emulator::start(&["--auto-approve", "--accounts", "3", "--roles", "2"]);
+    let sb = populate_sandbox(&emu, POPULATE_CONFIG);
+    // Slow from here on: every portal request waits 400 ms, so the listing (4+ requests) outlasts the edit.
+    emu.admin("POST", "config", r#"{"latency_ms": 400}"#);
+    emu.admin("POST", "reset-stats", "");
+    let child = sb
+        .awsso(&["populate", "--sso-session", "corp"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // ListAccounts answered: populate has read the file and is listing roles now.
+    while emu.stats()["list_accounts"].as_u64().unwrap_or(0) == 0 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let edit = "\n[profile handmade]\nregion = eu-west-1\n";
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(sb.path(".aws/config"))
+        .unwrap();
+    std::io::Write::write_all(&mut file, edit.as_bytes()).unwrap();
+    drop(file);
+    assert!(
+        emu.stats()["list_account_roles"].as_u64().unwrap_or(0) < 3,
+        "the edit came while populate was still listing (else this test proves nothing)"
+    );
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(sb.path(".aws/config")).unwrap();
+    assert!(text.starts_with(&format!("{POPULATE_CONFIG}{edit}")), "{text}");
+    assert_eq!(text.matches("awsso_populated = true").count(), 6, "{text}");
+}
+
+/// Issue 9, finding 2: of two concurrent populates (two sessions), the one that wrote last erased the other's
+/// profiles, and both exited 0. Now both keep theirs.
+#[test]
+fn two_concurrent_populates_of_different_sessions_both_keep_their_profiles() {
+    let emu = crate::util::Emulator::start(&["--auto-approve", "--accounts", "3", "--roles", "2"]);
+    let sb = populate_sandbox(&emu, POPULATE_CONFIG);
+    emu.admin("POST", "config", r#"{"latency_ms": 300}"#);
+    let children: Vec<_> = ["corp", "other"]
+        .iter()
+        .map(|session| {
+            sb.awsso(&[
+                "populate",
+                "--sso-session",
+                session,
+                "--template",
+                "{session}-{account_id}-{role_name}",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let text = std::fs::read_to_string(sb.path(".aws/config")).unwrap();
+    assert!(text.starts_with(POPULATE_CONFIG), "{text}");
+    for session in ["corp", "other"] {
+        assert_eq!(
+            text.matches(&format!("[profile {session}-")).count(),
+            6,
+            "{session}'s profiles are all there:\n{text}"
+        );
+    }
+}
+
+/// Issue 9, finding 13: one role name from the portal that the config file cannot hold (leading space, tab, line
+/// break) made populate refuse every profile. Now it is skipped with a warning, and the others are written.
+#[test]
+fn populate_skips_an_unwritable_role_name_with_a_warning() {
+    let emu = crate::util::Emulator::start(&[
+        "--auto-approve",
+        "--accounts",
+        "2",
+        "--roles",
+        "2",
+        "--extra-role",
+        " Lead",
+        "--extra-role",
+        "\tTab",
+        "--extra-role",
+        "New\nLine",
+    ]);
+    let sb = populate_sandbox(&emu, POPULATE_CONFIG);
+    let out = sb.run(&["populate", "--sso-session", "corp"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.matches("skipped account").count(), 6, "{err}");
+    assert!(err.contains("4 new"), "{err}");
+    let text = std::fs::read_to_string(sb.path(".aws/config")).unwrap();
+    assert_eq!(text.matches("awsso_populated = true").count(), 4, "{text}");
+    assert!(
+        !text.contains("Lead") && !text.contains("Tab") && !text.contains("Line"),
+        "{text}"
+    );
+}
+
+/// Issue 9, finding 15: a portal that lists nothing (a permission hiccup) made `--prune` remove every populated
+/// profile of the session. Now that needs `--force`.
+#[test]
+fn prune_with_an_empty_listing_needs_force() {
+    let emu = crate::util::Emulator::start(&["--auto-approve", "--accounts", "2", "--roles", "1"]);
+    let sb = populate_sandbox(&emu, POPULATE_CONFIG);
+    assert!(sb.run(&["populate", "--sso-session", "corp"]).status.success());
+    let populated = std::fs::read_to_string(sb.path(".aws/config")).unwrap();
+    assert_eq!(populated.matches("awsso_populated = true").count(), 2);
+    drop(emu);
+    let emu = crate::util::Emulator::start(&["--auto-approve", "--accounts", "0"]);
+    let sb = sb
+        .env("AWS_ENDPOINT_URL_SSO", &emu.url)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", &emu.url);
+    for entry in std::fs::read_dir(sb.path(".aws/sso/cache")).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    let login = sb.run(&["login", "--sso-session", "corp", "--use-device-code", "--no-browser"]);
+    assert!(login.status.success(), "{}", stderr(&login));
+    assert_clean_failure(&sb.run(&["populate", "--sso-session", "corp", "--prune"]), 2, "--force");
+    assert_eq!(std::fs::read_to_string(sb.path(".aws/config")).unwrap(), populated);
+    let forced = sb.run(&["populate", "--sso-session", "corp", "--prune", "--force"]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    let after = std::fs::read_to_string(sb.path(".aws/config")).unwrap();
+    assert_eq!(after.matches("awsso_populated = true").count(), 0, "{after}");
+}
+
+/// Run `awsso ARGS` in `sb` with at most 1 GB of address space and 10 s of CPU, killed after a minute: resource
+/// bounds a hundred times above what the fixed code needs (milliseconds), which the broken one exceeded (it never
+/// answered, or computed for 30 s on this machine).
+fn run_bounded(sb: &Sandbox, args: &[&str]) -> std::process::Output {
+    let mut child = sb
+        .command("sh")
+        .arg("-c")
+        .arg("ulimit -v 1000000; ulimit -t 10; exec \"$0\" \"$@\"")
+        .arg(crate::util::AWSSO)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("awsso {args:?} hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Issue 9, finding 15: `AWS_CONFIG_FILE` naming a FIFO hung every command (the prompt too), and `/dev/zero` was read
+/// until memory ran out. Now only a regular file is read, up to a size cap.
+#[test]
+fn a_config_file_that_is_a_fifo_or_a_device_is_refused() {
+    let sb = Sandbox::new();
+    let fifo = sb.path("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    for file in [fifo.to_str().unwrap(), "/dev/zero"] {
+        let sb = Sandbox::new().env("AWS_CONFIG_FILE", file);
+        let out = run_bounded(&sb, &["list"]);
+        assert_ne!(out.status.code(), Some(0), "{file}");
+        assert!(out.stdout.is_empty(), "{file}");
+        assert!(
+            stderr(&out).contains("is not a regular file"),
+            "{file}: {}",
+            stderr(&out)
+        );
+        // The prompt never fails (it shows nothing it cannot read), and never waits.
+        run_bounded(&sb.env("AWS_PROFILE", "dev"), &["prompt"]);
+    }
+}
+
+/// Issue 9, finding 15: `init --cmd eval` was accepted, and its wrapper (which runs `eval`) called itself.
+#[test]
+fn init_refuses_a_keyword_or_builtin_as_the_command_name() {
+    let sb = Sandbox::new();
+    for shell in ["bash", "zsh", "fish"] {
+        for name in ["eval", "local", "source", "string"] {
+            assert_clean_failure(&sb.run(&["init", shell, "--cmd", name]), 2, "keyword or builtin");
+        }
+    }
+    assert!(sb.run(&["init", "bash", "--cmd", "sw"]).status.success());
+}
+
+/// `awsso use ARGS…` through the shell integration (`init`) of `shell`, then `AWS_PROFILE` on stdout.
+#[cfg(feature = "real-tools")]
+fn use_through_the_wrapper(sb: &Sandbox, shell: &str, args: &[&str]) -> std::process::Output {
+    let script = match shell {
+        "fish" => "$argv[1] init fish | source; awsso $argv[2..-1]; printf '%s' \"$AWS_PROFILE\"",
+        _ => "eval \"$(\"$0\" init $SHELL_NAME)\"; awsso \"$@\"; printf '%s' \"${AWS_PROFILE-}\"",
+    };
+    let mut cmd = sb.command(crate::util::require(shell));
+    match shell {
+        "fish" => cmd.args(["--no-config", "-c", script, crate::util::AWSSO]),
+        "zsh" => cmd.args(["-f", "-c", script, crate::util::AWSSO]),
+        _ => cmd.args(["--norc", "--noprofile", "-c", script, crate::util::AWSSO]),
+    };
+    cmd.env("SHELL_NAME", shell).args(args).output().unwrap()
+}
+
+/// Issue 9, finding 14: the bash and zsh wrappers looked for `-h`/`--help` in the joined argument string, so
+/// `awsso use 'a -h b'` and `awsso use -- -h` printed the code instead of applying it. Now each argument is looked at,
+/// up to `--`; `-h` and `--help` still show the help.
+#[cfg(feature = "real-tools")]
+#[test]
+fn the_wrappers_see_help_only_in_a_whole_argument_before_the_double_dash() {
+    let sb = Sandbox::with_config(
+        "[profile 'a -h b']\nregion = us-east-1\n\n[profile -h]\nregion = us-east-1\n\n\
+         [profile --help]\nregion = us-east-1\n",
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        for (args, profile) in [
+            (&["use", "a -h b"][..], "a -h b"),
+            (&["use", "--", "-h"], "-h"),
+            (&["use", "--", "--help"], "--help"),
+        ] {
+            let out = use_through_the_wrapper(&sb, shell, args);
+            assert!(out.status.success(), "{shell} {args:?}: {}", stderr(&out));
+            assert_eq!(stdout(&out), profile, "{shell} {args:?}: {}", stderr(&out));
+        }
+        let help = use_through_the_wrapper(&sb, shell, &["use", "-h"]);
+        assert!(stdout(&help).contains("Usage"), "{shell}: {}", stdout(&help));
+    }
+}
+
+/// Issue 9, finding 15: "did you mean" computed a full edit distance, quadratic in name length: a 20 kB typo of a
+/// 20 kB profile name took 30 s of CPU. Now only a prefix of each name is compared.
+#[test]
+fn did_you_mean_is_bounded_for_a_huge_name() {
+    let long = "x".repeat(20_000);
+    let sb = Sandbox::with_config(&format!("[profile {long}]\nregion = us-east-1\n"));
+    let typo = format!("{}y", "x".repeat(19_999));
+    let out = run_bounded(&sb, &["use", "--shell", "bash", "--", &typo]);
+    assert_clean_failure(&out, 2, "did you mean");
+    let out = run_bounded(&sb, &["populate", "--region", &typo]);
+    assert_clean_failure(&out, 2, "not an AWS region");
+}
+
+/// Issue 9, finding 15: an `sso_region` from the file was not validated, and a bad one surfaced as the SDK's opaque
+/// "failed to construct request". Now it is a usage error naming the section and key.
+#[test]
+fn a_bad_sso_region_in_the_file_is_a_usage_error_naming_the_key() {
+    for region in ["us east 1", "US-EAST-1", "evil.com/x", "-"] {
+        let sb = Sandbox::with_config(&format!(
+            "[sso-session corp]\nsso_start_url = https://d-0000000000.awsapps.com/start\nsso_region = {region}\n\n\
+             [profile dev]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\n\n\
+             [profile old]\nsso_start_url = https://d-0000000000.awsapps.com/start\nsso_region = {region}\n\
+             sso_account_id = 111111111111\nsso_role_name = Admin\n"
+        ));
+        for (args, section) in [
+            (
+                &["login", "--sso-session", "corp", "--no-browser"][..],
+                "[sso-session corp]",
+            ),
+            (&["use", "--creds", "--shell", "bash", "dev"], "[sso-session corp]"),
+            (&["login", "--profile", "old", "--no-browser"], "[profile old]"),
+        ] {
+            let err = assert_clean_failure(&sb.run(args), 2, "sso_region");
+            assert!(err.contains(section), "{region} {args:?}: {err}");
+        }
+    }
+}
+
+/// Issue 9, finding 4: bash inserted completed names unquoted, so a profile name with `$(…)` or `;` ran when the
+/// completed line was entered, and a name with a space completed as two words. Now candidates reach bash as shell
+/// words. In a real bash in tmux, each name of the hostile-value corpus that a config file can hold is completed
+/// with Tab (the only profile in the file), the line is entered, and the command receives exactly the name; nothing
+/// runs.
+#[cfg(feature = "real-tools")]
+#[test]
+fn bash_tab_completion_inserts_hostile_names_quoted() {
+    use crate::interactive::Tmux;
+    use crate::shells::{config_names, config_with};
+    let sb = Sandbox::new();
+    let home = sb.home().to_str().unwrap().to_owned();
+    // After init, `awsso` (the wrapper) is replaced by a function that writes its last argument to a file; the
+    // completion registered for `awsso` stays.
+    sb.write(
+        ".bashrc",
+        format!(
+            "PS1='$ '\neval \"$({} init bash)\"\nawsso() {{ printf '%s' \"${{@: -1}}\" > \"$HOME/got.tmp\" && mv \"$HOME/got.tmp\" \"$HOME/got\"; }}\n",
+            crate::interactive::posix_word(crate::util::AWSSO)
+        ),
+    );
+    let t = Tmux::start(
+        &sb,
+        "bash",
+        &[],
+        &["--noprofile", "--rcfile", &format!("{home}/.bashrc"), "-i"],
+    );
+    t.wait_for("first prompt", |l| l.last().is_some_and(|p| p == "$"));
+    let got = sb.path("got");
+    let mut failures = Vec::new();
+    for name in config_names() {
+        sb.write(".aws/config", config_with(&[&name]));
+        t.type_text("awsso use -- ");
+        t.key("Tab");
+        t.key("Enter");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !got.exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        match std::fs::read(&got) {
+            Ok(bytes) if bytes == name.as_bytes() => {}
+            Ok(bytes) => failures.push(format!("{name:?} read back as {:?}", String::from_utf8_lossy(&bytes))),
+            Err(_) => {
+                failures.push(format!(
+                    "{name:?}: the line never ran; the pane:\n{}",
+                    t.lines().join("\n")
+                ));
+                break;
+            }
+        }
+        let _ = std::fs::remove_file(&got);
+        assert!(!sb.path("pwned").exists(), "{name:?} ran a command");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} names failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

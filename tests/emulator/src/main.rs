@@ -31,6 +31,7 @@ use clap::Parser;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
+use crate::fixtures::Fixtures;
 use crate::server::{App, LogSink};
 use crate::state::Config;
 
@@ -48,6 +49,10 @@ struct Cli {
     /// Number of roles in every account (`Admin`, `ReadOnly`, `Developer`, `PowerUser`, ...).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=1000))]
     roles: u32,
+    /// One more role, after the numbered ones, in every account; repeatable. Any text, so tests can serve role
+    /// names a config file cannot hold (a leading space, a tab, a line break).
+    #[arg(long, value_name = "NAME")]
+    extra_role: Vec<String>,
     /// Approve device authorizations at once and redirect `/authorize` without a consent page.
     #[arg(long)]
     auto_approve: bool,
@@ -169,8 +174,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let app = App::new(
         config,
         base_url.clone(),
-        cli.accounts as usize,
-        cli.roles as usize,
+        Fixtures::new(cli.accounts as usize, cli.roles as usize).with_extra_roles(cli.extra_role.clone()),
         sink,
     );
 
