@@ -2,31 +2,13 @@
 //!
 //! Run with `cargo bench --bench config`. Whole-process numbers (`awsso prompt`, `use`, completion) come from
 //! `scripts/bench`, which uses the same config shape via `scripts/gen-config.py`.
-//!
-//! The crate is binary-only, so the modules under test are compiled into this bench by path.
-
-// This bench compiles the config modules on their own, so most of their API is unused here, and clippy's
-// `--all-targets` check compiles their test modules without the `#[test]` functions that use some imports; the
-// binary's own build keeps both checks honest for them.
-#![allow(dead_code, unused_imports)]
-
-#[path = "../src/config/mod.rs"]
-mod config;
-#[path = "../src/env.rs"]
-mod env;
-#[path = "../src/error.rs"]
-mod error;
-#[path = "../src/paths.rs"]
-mod paths;
-#[path = "../src/private_fs.rs"]
-mod private_fs;
 
 use std::fmt::Write as _;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-use config::{Files, ini};
+use awsso::config::{Files, ini};
 
 const PROFILES: usize = 5_000;
 /// A profile in the middle of the file, as `scripts/bench` uses.

@@ -5,9 +5,13 @@
 function __AWSSO_CMD__ --description 'Switch AWS identities in this shell (awsso)'
     switch "$argv[1]"
         case use unset
-            if contains -- --help $argv; or contains -- -h $argv
-                __AWSSO_BIN__ $argv
-                return
+            # Help is asked for by an argument that is exactly -h or --help, before `--` (after it, a name).
+            for __awsso_arg in $argv[2..-1]
+                test "$__awsso_arg" = --; and break
+                if contains -- $__awsso_arg -h --help
+                    __AWSSO_BIN__ $argv
+                    return
+                end
             end
             set -l __awsso_code (__AWSSO_BIN__ $argv[1] --shell fish $argv[2..-1] | string collect --no-trim-newlines)
             set -l __awsso_status $pipestatus[1]

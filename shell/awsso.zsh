@@ -6,13 +6,17 @@
 __AWSSO_CMD__() {
     case "${1-}" in
     use | unset)
-        case " $* " in
-        *" -h "* | *" --help "*)
-            __AWSSO_BIN__ "$@"
-            return
-            ;;
-        esac
-        local __awsso_code
+        # Help is asked for by an argument that is exactly -h or --help, before `--` (after it, a name).
+        local __awsso_code __awsso_arg
+        for __awsso_arg in "${@:2}"; do
+            case "$__awsso_arg" in
+            --) break ;;
+            -h | --help)
+                __AWSSO_BIN__ "$@"
+                return
+                ;;
+            esac
+        done
         __awsso_code="$(__AWSSO_BIN__ "$1" --shell zsh "${@:2}")" || return
         eval "$__awsso_code"
         ;;

@@ -5,7 +5,7 @@
 use clap::{Args, Parser, Subcommand};
 use clap_complete::engine::ArgValueCompleter;
 
-use crate::complete::{complete_profiles, complete_sessions};
+use crate::complete::{complete_profiles, complete_services, complete_sessions};
 use crate::shell::Shell;
 
 const ENV_HELP: &str = "\
@@ -18,7 +18,9 @@ Environment:
   AWSSO_LOGIN_TIMEOUT  seconds to wait for the browser in a PKCE login (default 600)
   AWSSO_PORTAL_RATE    average requests per second to the SSO portal for `accounts`/`populate` (default 20)
   AWSSO_DIR_STATE      internal: what the per-directory hook of `init` hands awsso about the last switch
-  BROWSER              command that opens login URLs (the URL is its last argument)
+  AWSSO_SIGNIN_URL     base URL of the console federation endpoint (default https://signin.aws.amazon.com, or
+                       the partition's); for the emulator and the sandbox
+  BROWSER              command that opens login and console URLs (the URL is its last argument)
   AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC  where the SSO portal and OIDC APIs are
   NO_COLOR             disables colour
 
@@ -65,6 +67,8 @@ pub(crate) enum Command {
     Accounts(AccountsArgs),
     /// Write one profile per account and role an SSO session can reach into ~/.aws/config
     Populate(PopulateArgs),
+    /// Open the AWS console in the browser as PROFILE (default: the active identity)
+    Console(ConsoleArgs),
     /// Print the identity segment for a shell prompt; prints nothing when no profile is active
     Prompt(PromptArgs),
     /// Print the shell integration to load from your shell's rc file
@@ -200,6 +204,41 @@ pub(crate) struct WhoamiArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct ConsoleArgs {
+    /// Profile to sign in as [default: the active identity, as `whoami` shows it; raw credentials from
+    /// `use --creds` included]
+    #[arg(add = ArgValueCompleter::new(complete_profiles))]
+    pub(crate) profile: Option<String>,
+    /// Open this service's console (s3, ec2, iam, lambda, cloudformation, cloudwatch, dynamodb, rds, ecs, eks,
+    /// organizations, billing, …; completion lists them all)
+    #[arg(long, short, value_name = "S", conflicts_with = "destination", add = ArgValueCompleter::new(complete_services))]
+    pub(crate) service: Option<String>,
+    /// Open this console URL (its host must be the console of the region's partition)
+    #[arg(long, short, value_name = "URL")]
+    pub(crate) destination: Option<String>,
+    /// Region of the console [default: AWS_REGION, else the profile's region, else us-east-1]; its partition
+    /// (aws, aws-us-gov, aws-cn) picks the sign-in and console hosts
+    #[arg(long, short, value_name = "REGION")]
+    pub(crate) region: Option<String>,
+    /// Print the URL on stdout and open nothing. With federation the URL signs whoever opens it in, for 15
+    /// minutes: it is a secret
+    #[arg(long)]
+    pub(crate) print: bool,
+    /// How to sign in: `portal`, the access portal's shortcut link (no network call, no secret; the default for
+    /// plain SSO profiles), or `federation`, a sign-in token for the credentials (the default for role chains
+    /// and raw credentials)
+    #[arg(long, value_name = "HOW")]
+    pub(crate) via: Option<Via>,
+}
+
+/// How `console` signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Via {
+    Portal,
+    Federation,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct LoginArgs {
     /// Log in to the SSO session of this profile [default: the active profile, else `default`]
     #[arg(long, value_name = "PROFILE", conflicts_with = "sso_session", add = ArgValueCompleter::new(complete_profiles))]
@@ -270,6 +309,9 @@ pub(crate) struct PopulateArgs {
     /// Remove profiles awsso populated whose account or role is no longer reachable
     #[arg(long)]
     pub(crate) prune: bool,
+    /// With --prune, remove them even when the portal lists nothing at all for the session
+    #[arg(long, requires = "prune")]
+    pub(crate) force: bool,
     /// Print the change as a unified diff on stdout and write nothing
     #[arg(long)]
     pub(crate) dry_run: bool,

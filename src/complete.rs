@@ -3,6 +3,7 @@
 //! read from the current config.
 
 use std::ffi::OsStr;
+use std::fmt::Write as _;
 
 use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::{Bash, EnvCompleter, Fish, Powershell, Zsh};
@@ -31,6 +32,17 @@ pub(crate) fn registration(shell: Shell, command: &str, completer: &str) -> anyh
         const PLACEHOLDER: &str = "__awsso_completer__";
         engine.write_registration("COMPLETE", command, command, PLACEHOLDER, &mut buf)?;
         let script = String::from_utf8(buf)?;
+        // The candidates are shell words (see `bash_word`) read by an unquoted `$( )`: keep pathname expansion off
+        // while it runs (`local -` restores the options on return; bash 4.4 and later).
+        let ifs = "    local IFS=$'\\013'\n";
+        let script = script.replacen(
+            ifs,
+            &format!(
+                "{ifs}    if ((BASH_VERSINFO[0] > 4 || BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 4)); then\n        \
+                 local -\n        set -f\n    fi\n"
+            ),
+            1,
+        );
         return Ok(script.replace(&format!("\"{PLACEHOLDER}\""), &shell.quote(completer)));
     }
     engine.write_registration("COMPLETE", command, command, completer, &mut buf)?;
@@ -47,20 +59,23 @@ pub(crate) fn complete_profiles(current: &OsStr) -> Vec<CompletionCandidate> {
         return Vec::new();
     };
     let prefix = current.to_string_lossy();
+    let bash = for_bash();
     // Tagged here, once: clap_complete otherwise renders the argument's name into a fresh tag for every one of
     // thousands of candidates (a quarter of a completion's time on a 5,000-profile config).
     let tag = clap::builder::StyledStr::from("profile");
     config
         .all_profiles()
-        .filter(|p| p.name().starts_with(&*prefix))
-        .map(|p| {
+        .filter_map(|p| {
+            let value = candidate(p.name(), &prefix, bash)?;
             let help = match (p.account_id(), p.role_name()) {
                 (Some(account), Some(role)) => format!("{account}/{role}"),
                 _ => p.kind().as_str().to_owned(),
             };
-            CompletionCandidate::new(p.name())
-                .help(Some(help.into()))
-                .tag(Some(tag.clone()))
+            Some(
+                CompletionCandidate::new(value)
+                    .help(Some(help.into()))
+                    .tag(Some(tag.clone())),
+            )
         })
         .collect()
 }
@@ -73,13 +88,76 @@ pub(crate) fn complete_sessions(current: &OsStr) -> Vec<CompletionCandidate> {
     };
     let Ok(config) = files.parse() else { return Vec::new() };
     let prefix = current.to_string_lossy();
+    let bash = for_bash();
     config
         .sso_sessions
         .items
         .iter()
-        .filter(|s| s.name.starts_with(&*prefix))
-        .map(|s| CompletionCandidate::new(&*s.name).help(s.get("sso_start_url").map(|u| u.to_owned().into())))
+        .filter_map(|s| {
+            let value = candidate(&s.name, &prefix, bash)?;
+            Some(CompletionCandidate::new(value).help(s.get("sso_start_url").map(|u| u.to_owned().into())))
+        })
         .collect()
+}
+
+/// The services `console --service` knows that start with what has been typed.
+pub(crate) fn complete_services(current: &OsStr) -> Vec<CompletionCandidate> {
+    let prefix = current.to_string_lossy();
+    crate::console::SERVICES
+        .iter()
+        .filter(|s| s.name.starts_with(&*prefix))
+        .map(|s| CompletionCandidate::new(s.name).help(Some(s.about.into())))
+        .collect()
+}
+
+/// Whether bash asks (`COMPLETE=bash`): bash inserts a candidate into the line as it is, unlike zsh and fish, which
+/// quote it themselves, so for bash candidates are shell words (issue 9: a name with `$(…)` ran when the completed
+/// line was entered, and a name with a space completed as two words).
+fn for_bash() -> bool {
+    FOR_BASH.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+static FOR_BASH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Note which shell asks for completions, before clap_complete removes `COMPLETE` from the environment.
+pub(crate) fn remember_shell() {
+    let bash = Env::from_process().get("COMPLETE") == Some("bash");
+    FOR_BASH.store(bash, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The candidate for `name` if it matches what has been typed: the name itself, or for bash the word that reads
+/// back as the name. bash hands over the word as typed, quotes and all, so it may match the name or its word.
+fn candidate(name: &str, typed: &str, bash: bool) -> Option<String> {
+    if !bash {
+        return name.starts_with(typed).then(|| name.to_owned());
+    }
+    let word = bash_word(name);
+    (name.starts_with(typed) || word.starts_with(typed)).then_some(word)
+}
+
+/// `name` as one bash word: single-quoted as `use` quotes values, or ANSI-C quoted (`$'…'`) when it holds a control
+/// character, which readline would insert raw and the registration's separator (`\v`) would split on.
+fn bash_word(name: &str) -> String {
+    if !name.chars().any(char::is_control) {
+        return crate::shell::posix_quote(name).into_owned();
+    }
+    let mut word = String::from("$'");
+    for c in name.chars() {
+        match c {
+            '\\' => word.push_str("\\\\"),
+            '\'' => word.push_str("\\'"),
+            // `\xHH` is a byte; past ASCII, `\uHHHH` is the character in the locale's encoding.
+            c if c.is_control() && c.is_ascii() => {
+                let _ = write!(word, "\\x{:02x}", u32::from(c));
+            }
+            c if c.is_control() => {
+                let _ = write!(word, "\\u{:04x}", u32::from(c));
+            }
+            c => word.push(c),
+        }
+    }
+    word.push('\'');
+    word
 }
 
 /// `awsso completions nu`: the completer, and an `extern` that attaches it to the `awsso` command on PATH. nu takes

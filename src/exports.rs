@@ -18,12 +18,17 @@ pub(crate) const PROFILE_SHADOWS: [&str; 6] = [
     "AWSSO_PROFILE",
 ];
 
+/// Variables that make botocore (and the AWS CLI) and the other SDKs assume a web-identity role ahead of any
+/// `AWS_PROFILE`: an IRSA pod or a CI job sets them, and the prompt would say `dev` while the CLI acts as that role.
+pub(crate) const WEB_IDENTITY: [&str; 3] = ["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME"];
+
 /// Profile mode: `AWS_PROFILE`, and the region variables when a region is given; everything that would shadow the
-/// profile goes.
+/// profile goes (environment keys, `AWS_DEFAULT_PROFILE`, web identity). Raw credentials need no such care:
+/// environment keys come first in every SDK's chain.
 pub(crate) fn profile_changes(name: &str, region: Option<&str>) -> EnvChanges {
     let mut changes = EnvChanges {
         set: vec![("AWS_PROFILE", name.to_owned())],
-        unset: PROFILE_SHADOWS.to_vec(),
+        unset: PROFILE_SHADOWS.iter().chain(&WEB_IDENTITY).copied().collect(),
     };
     if let Some(region) = region {
         // The AWS CLI v2 and Rust SDK read AWS_REGION; botocore reads only AWS_DEFAULT_REGION (protocol.md §6.2).

@@ -126,7 +126,8 @@ pub(crate) fn render(format: &str, id: &Identity) -> String {
             '{' => {
                 let name: String = chars.by_ref().take_while(|&c| c != '}').collect();
                 let v = value(name.trim());
-                out.push_str(v);
+                // Values come from the environment, the config and the portal; the format is the user's own.
+                out.push_str(&crate::ui::escape(v));
                 if let Some((_, all, any)) = &mut group {
                     *all &= !v.is_empty();
                     *any = true;

@@ -1,4 +1,27 @@
-//! [`Secret`]: a string that `Debug` never shows (cli.md principle 5).
+//! [`Secret`]: a string that `Debug` never shows (cli.md principle 5), and that no message shows either: every
+//! secret in hand is remembered so [`redact`] can take it out of text from elsewhere (a portal's error message).
+
+use std::sync::Mutex;
+
+/// Every secret this process has held, for [`redact`]. Few and short-lived: a token, a refresh token, a client
+/// secret, a code, role credentials.
+static IN_HAND: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Shorter values are not taken out of messages: they would match ordinary words, and no AWS secret is that short.
+const MIN_REDACTED: usize = 8;
+
+/// `text` with every secret this process holds replaced by `***`: a hostile or careless endpoint that echoes the
+/// bearer token or the client secret in its error message never puts it on stderr (issue 9).
+pub(crate) fn redact(text: &str) -> std::borrow::Cow<'_, str> {
+    let known = IN_HAND.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut out = std::borrow::Cow::Borrowed(text);
+    for secret in known.iter() {
+        if out.contains(secret.as_str()) {
+            out = std::borrow::Cow::Owned(out.replace(secret.as_str(), "***"));
+        }
+    }
+    out
+}
 
 /// A secret string: a token, a key, a client secret. `Debug` prints `Secret(***)`; only [`Secret::expose`] gives
 /// the text, at the one place that sends or writes it.
@@ -7,7 +30,14 @@ pub(crate) struct Secret(String);
 
 impl Secret {
     pub(crate) fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
+        let s = s.into();
+        if s.len() >= MIN_REDACTED {
+            let mut known = IN_HAND.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !known.contains(&s) {
+                known.push(s.clone());
+            }
+        }
+        Self(s)
     }
 
     pub(crate) fn expose(&self) -> &str {
@@ -31,5 +61,18 @@ mod tests {
         let shown = format!("{s:?} {:?}", Some(&s));
         assert!(!shown.contains("wJalr"), "{shown}");
         assert_eq!(s.expose(), "wJalrXUtnFEMI/K7MDENG");
+    }
+
+    /// Issue 9, finding 8: a portal that echoes the token in its error message.
+    #[test]
+    fn messages_lose_every_secret_in_hand() {
+        let token = Secret::new("aoaAAAAAGecho-me-TOKEN");
+        let text = format!(
+            "InvalidRequestException: bad token {} (again: {})",
+            token.expose(),
+            token.expose()
+        );
+        assert_eq!(redact(&text), "InvalidRequestException: bad token *** (again: ***)");
+        assert_eq!(redact("nothing here"), "nothing here");
     }
 }

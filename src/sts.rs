@@ -24,7 +24,12 @@ pub(crate) enum Signer {
     Profile(String),
 }
 
-async fn client(env: &Env, region: &str, signer: Signer) -> aws_sdk_sts::Client {
+async fn client(env: &Env, region: &str, signer: Signer) -> Result<aws_sdk_sts::Client, crate::error::Error> {
+    let url = client::secure_endpoint(
+        env,
+        &["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"],
+        client::sts_base_url(env, region),
+    )?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
         .http_client(client::https());
@@ -33,17 +38,15 @@ async fn client(env: &Env, region: &str, signer: Signer) -> aws_sdk_sts::Client 
         Signer::Profile(name) => loader.profile_name(name),
     };
     let config = loader.load().await;
-    let conf = aws_sdk_sts::config::Builder::from(&config)
-        .endpoint_url(client::sts_base_url(env, region))
-        .build();
-    aws_sdk_sts::Client::from_conf(conf)
+    let conf = aws_sdk_sts::config::Builder::from(&config).endpoint_url(url).build();
+    Ok(aws_sdk_sts::Client::from_conf(conf))
 }
 
 /// GetCallerIdentity in `region`, signed as `signer` says.
 pub(crate) fn caller_identity(env: &Env, signer: Signer, region: &str) -> anyhow::Result<CallerIdentity> {
     client::block_on(async {
         let out = client(env, region, signer)
-            .await
+            .await?
             .get_caller_identity()
             .send()
             .await
@@ -86,7 +89,7 @@ pub(crate) fn assume_role(
     use aws_sdk_sts::operation::RequestId as _;
     client::block_on(async {
         let out = client(env, region, Signer::Credentials(source.to_sdk("awsso")))
-            .await
+            .await?
             .assume_role()
             .role_arn(args.role_arn)
             .role_session_name(args.role_session_name)

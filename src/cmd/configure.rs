@@ -24,7 +24,7 @@ mod write;
 use std::io::IsTerminal as _;
 use std::path::Path;
 
-use anyhow::{Context as _, anyhow};
+use anyhow::anyhow;
 
 use crate::cli::{ConfigureArgs, ConfigureCommand, LoginFlags, SessionFlags};
 use crate::config::edit::{Document, SectionRef};
@@ -145,12 +145,7 @@ fn configure(env: &Env, flags: &SessionFlags, profile_args: Option<&ConfigureArg
 
 /// The config file's text; a missing file is empty.
 fn read_config(path: &Path) -> anyhow::Result<String> {
-    let text = match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map_err(|_| anyhow!("{}: the file is not valid UTF-8; re-save it as UTF-8", path.display()))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
-    };
+    let text = crate::config::read_text(path)?;
     // Never add to a file the AWS CLI cannot read: say where it is broken instead.
     ini::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
     Ok(text)

@@ -14,12 +14,12 @@ use crate::cli::{DirHookArgs, LoginFlags};
 use crate::cmd::{interaction, resolve_shell};
 use crate::dir::{self, Applied, DirFile, State, TrustStore};
 use crate::env::Env;
-use crate::exports::PROFILE_SHADOWS;
+use crate::exports::{PROFILE_SHADOWS, WEB_IDENTITY};
 use crate::shell::EnvChanges;
 use crate::ui::print_once;
 
 /// Every variable a switch may change: profile mode's (cli.md, `use`) and the region pair.
-const VARS: [&str; 9] = [
+const VARS: [&str; 12] = [
     "AWS_PROFILE",
     PROFILE_SHADOWS[0],
     PROFILE_SHADOWS[1],
@@ -27,6 +27,9 @@ const VARS: [&str; 9] = [
     PROFILE_SHADOWS[3],
     PROFILE_SHADOWS[4],
     PROFILE_SHADOWS[5],
+    WEB_IDENTITY[0],
+    WEB_IDENTITY[1],
+    WEB_IDENTITY[2],
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
 ];
@@ -112,7 +115,7 @@ fn leave(applied: &Applied, vars: &mut BTreeMap<&'static str, Option<String>>) {
 fn enter(env: &Env, file: DirFile, vars: &mut BTreeMap<&'static str, Option<String>>, state: &mut State) {
     let Ok(request) = file.request else { return };
     let mut set: Vec<(&'static str, Option<String>)> = vec![("AWS_PROFILE", Some(request.profile.clone()))];
-    set.extend(PROFILE_SHADOWS.iter().map(|&k| (k, None)));
+    set.extend(PROFILE_SHADOWS.iter().chain(&WEB_IDENTITY).map(|&k| (k, None)));
     if let Some(region) = &request.region {
         if let Err(e) = crate::config::regions::validate(region) {
             crate::ui::note(&format!("{}: {e:#}", file.path.display()));

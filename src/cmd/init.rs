@@ -34,10 +34,182 @@ fn valid_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// Keywords and builtins of the shells awsso integrates with (bash, zsh, fish, and what the nu and PowerShell
+/// wrappers call): a wrapper function of that name would shadow what the wrapper itself runs (`--cmd eval` makes
+/// `use` call itself forever) or break the shell.
+const RESERVED: &[&str] = &[
+    // bash and zsh keywords, fish and nu keywords
+    "if",
+    "then",
+    "else",
+    "elif",
+    "fi",
+    "case",
+    "esac",
+    "for",
+    "select",
+    "while",
+    "until",
+    "do",
+    "done",
+    "in",
+    "function",
+    "time",
+    "coproc",
+    "repeat",
+    "foreach",
+    "end",
+    "nocorrect",
+    "begin",
+    "switch",
+    "and",
+    "or",
+    "not",
+    "def",
+    "let",
+    "mut",
+    "const",
+    "use",
+    "export",
+    "hide",
+    "try",
+    "catch",
+    "return",
+    "break",
+    "continue",
+    "param",
+    "global",
+    "filter",
+    "trap",
+    "finally",
+    "exit",
+    // builtins: bash, zsh, fish
+    "alias",
+    "bg",
+    "bind",
+    "builtin",
+    "caller",
+    "cd",
+    "command",
+    "compgen",
+    "complete",
+    "compopt",
+    "declare",
+    "dirs",
+    "disown",
+    "echo",
+    "enable",
+    "eval",
+    "exec",
+    "false",
+    "fc",
+    "fg",
+    "getopts",
+    "hash",
+    "help",
+    "history",
+    "jobs",
+    "kill",
+    "local",
+    "logout",
+    "mapfile",
+    "popd",
+    "printf",
+    "pushd",
+    "pwd",
+    "read",
+    "readarray",
+    "readonly",
+    "set",
+    "shift",
+    "shopt",
+    "source",
+    "suspend",
+    "test",
+    "times",
+    "true",
+    "type",
+    "typeset",
+    "ulimit",
+    "umask",
+    "unalias",
+    "unset",
+    "wait",
+    "autoload",
+    "bindkey",
+    "bye",
+    "chdir",
+    "compadd",
+    "compdef",
+    "emulate",
+    "float",
+    "functions",
+    "integer",
+    "limit",
+    "noglob",
+    "print",
+    "private",
+    "rehash",
+    "setopt",
+    "unfunction",
+    "unhash",
+    "unlimit",
+    "unsetopt",
+    "vared",
+    "whence",
+    "where",
+    "which",
+    "zle",
+    "zmodload",
+    "zstyle",
+    "add-zsh-hook",
+    "abbr",
+    "argparse",
+    "block",
+    "commandline",
+    "contains",
+    "count",
+    "emit",
+    "math",
+    "path",
+    "random",
+    "realpath",
+    "set_color",
+    "status",
+    "string",
+    // what the nu and PowerShell wrappers call
+    "default",
+    "describe",
+    "get",
+    "load-env",
+    "hide-env",
+    "skip",
+    "take",
+    "view",
+    "str",
+    "with-env",
+    "complete",
+    "is-empty",
+    "save",
+    "mkdir",
+];
+
+/// A name `--cmd` cannot take: a keyword or builtin ([`RESERVED`]) or one of the wrapper's own helpers.
+fn reserved(name: &str) -> bool {
+    name.starts_with("__awsso") || RESERVED.contains(&name)
+}
+
 pub(crate) fn render(shell: Shell, cmd: &str, exe: &str, prompt: bool, dir: bool) -> anyhow::Result<String> {
     if !valid_name(cmd) {
         return Err(Error::Usage(format!(
             "`{cmd}` cannot be a function name; use letters, digits, `_` and `-`, starting with a letter"
+        ))
+        .into());
+    }
+    if reserved(cmd) {
+        return Err(Error::Usage(format!(
+            "`{cmd}` is a shell keyword or builtin (or an awsso helper) the wrapper would shadow; choose another \
+             --cmd name"
         ))
         .into());
     }
@@ -120,7 +292,19 @@ mod tests {
 
     #[test]
     fn bad_function_names_are_refused() {
-        for bad in ["", "1x", "a b", "x;rm", "$(x)"] {
+        for bad in [
+            "",
+            "1x",
+            "a b",
+            "x;rm",
+            "$(x)",
+            "eval",
+            "source",
+            "local",
+            "printf",
+            "string",
+            "__awsso_ps1",
+        ] {
             assert!(render(Shell::Bash, bad, EXE, true, true).is_err(), "{bad}");
         }
     }

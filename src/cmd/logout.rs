@@ -29,12 +29,9 @@ impl LogoutArgs {
             };
             let result = client::block_on(async {
                 let config = client::sdk_config(&t.region).await;
-                client::portal(env, &config)
-                    .logout()
-                    .access_token(cached.access_token.expose())
-                    .send()
-                    .await
-            })?;
+                let portal = client::portal(env, &config)?;
+                anyhow::Ok(portal.logout().access_token(cached.access_token.expose()).send().await)
+            })??;
             if let Err(e) = result {
                 ui::warn(&format!(
                     "the portal did not confirm the logout of {} ({}); deleting the token anyway",

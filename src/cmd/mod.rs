@@ -5,6 +5,7 @@ mod accounts;
 mod allow;
 mod completions;
 mod configure;
+mod console;
 mod credential_process;
 mod dir_hook;
 mod exec;
@@ -41,6 +42,7 @@ pub(crate) fn run(command: Command, env: &Env) -> anyhow::Result<()> {
         Command::Login(args) => args.run(env),
         Command::Logout(args) => args.run(env),
         Command::Status(args) => args.run(env),
+        Command::Console(args) => args.run(env),
         Command::Prompt(args) => {
             args.run(env);
             Ok(())

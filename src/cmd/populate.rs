@@ -12,14 +12,15 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use anyhow::{Context as _, anyhow};
+use anyhow::anyhow;
 
 use crate::cli::PopulateArgs;
 use crate::cmd::login_if_terminal;
-use crate::config::edit::{Document, SectionRef, save};
+use crate::config::edit::{self, Document, SectionRef};
 use crate::config::{Files, ini, naming, regions};
 use crate::env::Env;
 use crate::error::Error;
+use crate::sso::accounts::Account;
 use crate::sso::{listing, target};
 use crate::ui::{self, print_once};
 
@@ -55,8 +56,75 @@ impl PopulateArgs {
         let accounts = listing::reachable(env, &target, login_if_terminal(), false, &|p| bar.update(p))?;
         drop(bar);
 
-        let before = files.config.clone();
-        let mut doc = Document::parse(&before);
+        // A role name the config file cannot hold (a leading space, a tab or line break) is skipped, not fatal:
+        // the other profiles are still written (issue 9, finding 13).
+        let mut accounts = accounts;
+        for account in &mut accounts {
+            account.roles.retain(|role| match writable(&account.id, role) {
+                Ok(()) => true,
+                Err(e) => {
+                    ui::warn(&format!("skipped account {} role {role:?}: {e}", account.id));
+                    false
+                }
+            });
+        }
+        let plan = |text: &str| -> anyhow::Result<Plan> {
+            let files = Files {
+                config: text.to_owned(),
+                config_path: files.config_path.clone(),
+                credentials: files.credentials.clone(),
+                credentials_path: files.credentials_path.clone(),
+            };
+            let config = files.parse()?;
+            let plan = self.plan(text, &config, &accounts, &session, &region, template)?;
+            // An empty listing would prune every profile (a portal or permission hiccup, not a reorganization).
+            if self.prune && plan.stale > 0 && accounts.iter().all(|a| a.roles.is_empty()) && !self.force {
+                return Err(Error::Usage(format!(
+                    "the portal lists no account or role for sso-session `{session}`, so --prune would remove all {} \
+                     of its profiles; check the session's permissions, or add --force if that is right",
+                    plan.stale
+                ))
+                .into());
+            }
+            Ok(plan)
+        };
+
+        if self.dry_run {
+            let before = files.config.clone();
+            let plan = plan(&before)?;
+            ui::note(&format!("dry run, nothing written: {}", self.summary(&plan)));
+            let diff = similar::TextDiff::from_lines(&before, &plan.after);
+            let shown = path.display().to_string();
+            let text = diff.unified_diff().context_radius(3).header(&shown, &shown).to_string();
+            return print_once(&text);
+        }
+        // The listing can take minutes (and a login): apply the additions to the file as it is now, under the
+        // config lock `configure` takes too, so neither a hand edit nor another run's profiles are lost.
+        let plan = edit::update(env, &path, |text| {
+            let plan = plan(text)?;
+            let after = (plan.after != text).then(|| plan.after.clone());
+            Ok((after, plan))
+        })?;
+        ui::note(&format!(
+            "{} profiles for sso-session `{session}` in {}: {}",
+            plan.kept + plan.new,
+            path.display(),
+            self.summary(&plan)
+        ));
+        Ok(())
+    }
+
+    /// The file `text` with this session's new profiles added (and, with `--prune`, its unreachable ones removed).
+    fn plan(
+        &self,
+        text: &str,
+        config: &crate::config::Config<'_>,
+        accounts: &[Account],
+        session: &str,
+        region: &str,
+        template: &str,
+    ) -> anyhow::Result<Plan> {
+        let mut doc = Document::parse(text);
         // Names taken by anything else: every profile in either file.
         let mut taken: HashSet<String> = config.profiles.names().map(str::to_owned).collect();
         // Profiles this session populated before, by (account, role). Read from the parsed config (one pass; the
@@ -64,7 +132,7 @@ impl PopulateArgs {
         let mut ours: HashMap<(String, String), String> = HashMap::new();
         for p in config.all_profiles() {
             if p.props.get(MARKER) == Some("true")
-                && p.sso_session_name() == Some(session.as_str())
+                && p.sso_session_name() == Some(session)
                 && let (Some(account), Some(role)) = (p.account_id(), p.role_name())
             {
                 ours.insert((account.to_owned(), role.to_owned()), p.name().to_owned());
@@ -74,7 +142,7 @@ impl PopulateArgs {
         let mut new_sections: Vec<(SectionRef, [(String, String); 5])> = Vec::new();
         let mut reachable: HashSet<(String, String)> = HashSet::new();
         let mut kept = 0usize;
-        for account in &accounts {
+        for account in accounts {
             for role in &account.roles {
                 let key = (account.id.clone(), role.clone());
                 reachable.insert(key.clone());
@@ -86,22 +154,22 @@ impl PopulateArgs {
                     ("account_name", account.name.as_str()),
                     ("account_id", account.id.as_str()),
                     ("role_name", role.as_str()),
-                    ("session", session.as_str()),
-                    ("region", region.as_str()),
+                    ("session", session),
+                    ("region", region),
                 ]
                 .into();
                 let name = unique(
                     &naming::or_fallback(&render(template, &values), &account.id, role),
-                    &session,
+                    session,
                     &mut taken,
                 );
                 new_sections.push((
                     SectionRef::Profile(name),
                     [
-                        ("sso_session".into(), session.clone()),
+                        ("sso_session".into(), session.to_owned()),
                         ("sso_account_id".into(), account.id.clone()),
                         ("sso_role_name".into(), role.clone()),
-                        ("region".into(), region.clone()),
+                        ("region".into(), region.to_owned()),
                         (MARKER.into(), "true".into()),
                     ],
                 ));
@@ -131,33 +199,41 @@ impl PopulateArgs {
         let after = doc.to_string();
         // Whatever we write must read back (a file that did not parse could not have been read above).
         ini::parse(&after).map_err(|e| anyhow!("refusing to write a config file botocore would reject ({e})"))?;
+        Ok(Plan {
+            after,
+            new: new_sections.len(),
+            kept,
+            stale: stale.len(),
+        })
+    }
 
-        let summary = format!(
-            "{} new, {kept} already there{}",
-            new_sections.len(),
-            match (stale.len(), self.prune) {
+    fn summary(&self, plan: &Plan) -> String {
+        format!(
+            "{} new, {} already there{}",
+            plan.new,
+            plan.kept,
+            match (plan.stale, self.prune) {
                 (0, _) => String::new(),
                 (n, true) => format!(", {n} no longer reachable and removed"),
                 (n, false) => format!(", {n} no longer reachable (--prune removes them)"),
             }
-        );
-        if self.dry_run {
-            ui::note(&format!("dry run, nothing written: {summary}"));
-            let diff = similar::TextDiff::from_lines(&before, &after);
-            let shown = path.display().to_string();
-            let text = diff.unified_diff().context_radius(3).header(&shown, &shown).to_string();
-            return print_once(&text);
-        }
-        if after != before {
-            save(&path, &after).with_context(|| format!("could not write {}", path.display()))?;
-        }
-        ui::note(&format!(
-            "{} profiles for sso-session `{session}` in {}: {summary}",
-            kept + new_sections.len(),
-            path.display()
-        ));
-        Ok(())
+        )
     }
+}
+
+/// What a populate run does to the file.
+struct Plan {
+    after: String,
+    new: usize,
+    kept: usize,
+    stale: usize,
+}
+
+/// Whether the keys of a profile for `account_id`/`role` can be written so that botocore reads them back exactly.
+fn writable(account_id: &str, role: &str) -> Result<(), edit::EditError> {
+    let section = SectionRef::Profile("x".to_owned());
+    edit::check(&section, "sso_account_id", account_id)?;
+    edit::check(&section, "sso_role_name", role)
 }
 
 /// Only the documented tokens, with balanced braces, so a typo fails before any network call.

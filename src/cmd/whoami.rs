@@ -83,7 +83,7 @@ fn human(r: &Report) -> String {
     let mut lines = Vec::new();
     let mut line = |k: &str, v: Option<&str>| {
         if let Some(v) = v {
-            lines.push(format!("{k:<10}{v}"));
+            lines.push(format!("{k:<10}{}", crate::ui::escape(v)));
         }
     };
     line("profile", r.profile.as_deref());

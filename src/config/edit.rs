@@ -1,18 +1,21 @@
-//! A format-preserving editor for `~/.aws/config`: set, add or remove keys and sections while every other byte
-//! stays as it was — comments (`#`, `;`, and the inline ones configparser keeps in the value), blank lines, key
-//! order, spacing around `=`, indentation, nested `s3 =` blocks, CRLF or lone-CR line endings, a missing final
-//! newline, unicode. `configure` and `populate` use it to write profiles into a file the user also edits by hand.
+//! A format-preserving editor for `~/.aws/config` that sets, adds and removes keys and sections while every other
+//! byte stays as it was.
+//!
+//! Kept as written: comments (`#`, `;`, and the inline ones configparser keeps in the value), blank lines, key order,
+//! spacing around `=`, indentation, nested `s3 =` blocks, CRLF or lone-CR line endings, a missing final newline,
+//! unicode. `configure` and `populate` use it to write profiles into a file the user also edits by hand. How a
+//! header names a section is in [`section`]; the habits new lines copy from the file are in [`style`].
 //!
 //! # Reading
 //!
 //! A [`Document`] is the file as a list of lines, each with its own ending, split where Python's universal-newline
 //! reader splits (`\r\n`, `\r`, `\n`). Which line is a header, an option's key line or one of its continuation lines
-//! is decided by the rules of [`super::ini`], i.e. configparser's line loop as botocore runs it: an option owns every
-//! following line that is indented deeper than it (its continuation or nested `key = value` block, with the blank and
-//! comment lines in between); blank and comment lines after its last continuation belong to no option. Sections are
-//! addressed the way botocore names them (protocol.md §6.1, [`SectionRef`]): the header is shell-split, so
-//! `[profile 'my prof']` is the profile `my prof`, and `[default]` and `[profile default]` are both `default`.
-//! Option names match case-insensitively, as configparser lower-cases them.
+//! is decided by [`super::lex`], the lexer the reader [`super::ini`] uses too, i.e. configparser's line loop as
+//! botocore runs it: an option owns every following line that is indented deeper than it (its continuation or nested
+//! `key = value` block, with the blank and comment lines in between); blank and comment lines after its last
+//! continuation belong to no option. Sections are addressed the way botocore names them (protocol.md §6.1,
+//! [`SectionRef`]): the header is shell-split, so `[profile 'my prof']` is the profile `my prof`, and `[default]` and
+//! `[profile default]` are both `default`. Option names match case-insensitively, as configparser lower-cases them.
 //!
 //! The editor never fails to read a file: lines botocore would reject (text before the first header, a line without
 //! `=`) are kept as they are and belong to no option. Use [`super::ini::parse`] to tell whether a file is valid.
@@ -58,76 +61,27 @@
 //! Its list of sections differs from configparser's on 5 of the 48 valid fixtures in `tests/fixtures/configs`: a
 //! header followed by text (`[profile a] # c`, `[default]   `) is an error, an indented header (a real one after an
 //! indented option) is a property, and it trims names configparser keeps (`[ default]`). Every edit would still need
-//! our own structure on top, so a line model driven by the same rules as `ini.rs` is both smaller and exact.
+//! our own structure on top, so a line model driven by the lexer `ini.rs` reads with is both smaller and exact.
 
-use std::borrow::Cow;
+mod section;
+mod style;
+
 use std::collections::HashSet;
 use std::fmt;
-use std::io::Write as _;
 use std::ops::Range;
 use std::path::Path;
 
-use super::ini;
+pub(crate) use section::SectionRef;
+use style::{Style, replace_value};
 
-/// A section as botocore names it in the config file (protocol.md §6.1).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum SectionRef {
-    /// `[profile NAME]`; `default` is `[default]` (or `[profile default]`).
-    Profile(String),
-    /// `[sso-session NAME]`.
-    SsoSession(String),
-    /// `[services NAME]`.
-    Services(String),
-}
+use anyhow::Context as _;
 
-impl SectionRef {
-    /// The section a header (the text between the brackets) names, by the rules of `Config::build`: a `startswith`
-    /// prefix test, then exactly two shell words. `None` for `[DEFAULT]`, `[plugins]`, `[profile a b]` and the like.
-    pub(crate) fn from_header(header: &str) -> Option<Self> {
-        let name = || match ini::shlex_split(header) {
-            Some(mut words) if words.len() == 2 => words.pop(),
-            _ => None,
-        };
-        if header.starts_with("profile") {
-            name().map(Self::Profile)
-        } else if header.starts_with("sso-session") {
-            name().map(Self::SsoSession)
-        } else if header.starts_with("services") {
-            name().map(Self::Services)
-        } else if header == "default" {
-            Some(Self::Profile("default".to_owned()))
-        } else {
-            None
-        }
-    }
-
-    pub(crate) fn name(&self) -> &str {
-        match self {
-            Self::Profile(name) | Self::SsoSession(name) | Self::Services(name) => name,
-        }
-    }
-
-    /// The header text a new section gets, as the AWS CLI writes it.
-    fn header(&self) -> String {
-        match self {
-            Self::Profile(name) if name == "default" => "default".to_owned(),
-            Self::Profile(name) => format!("profile {}", quote_name(name)),
-            Self::SsoSession(name) => format!("sso-session {}", quote_name(name)),
-            Self::Services(name) => format!("services {}", quote_name(name)),
-        }
-    }
-}
-
-/// Python's `shlex.quote`, applied when shlex would not read the bare name back as one word. The AWS CLI quotes only
-/// names with spaces or tabs (`awscli/customizations/configure/__init__.py`, `get_section_header`), which leaves a
-/// name with a quote or a backslash unreadable; quoting more than needed would hide the profile from the Rust SDK.
-fn quote_name(name: &str) -> Cow<'_, str> {
-    if name.is_empty() || name.contains([' ', '\t', '\r', '\n', '\'', '"', '\\']) {
-        Cow::Owned(format!("'{}'", name.replace('\'', r#"'"'"'"#)))
-    } else {
-        Cow::Borrowed(name)
-    }
-}
+use super::lex::{self, Lexer, is_comment, leading_space, py_space, py_strip, significant};
+use crate::env::Env;
+use crate::locks::Lock;
+use crate::private_fs;
+#[cfg(test)]
+use {super::ini, super::lex::section_header, section::quote_name};
 
 /// Why a key, value or name cannot be written so that botocore reads back exactly what was asked for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -186,32 +140,12 @@ struct Opt {
 impl Document {
     /// Split `text` into lines; never fails (see the module doc).
     pub(crate) fn parse(text: &str) -> Self {
-        let bytes = text.as_bytes();
-        let mut lines = Vec::new();
-        let (mut start, mut i) = (0, 0);
-        while i < bytes.len() {
-            let end = match bytes[i] {
-                b'\n' => "\n",
-                b'\r' if bytes.get(i + 1) == Some(&b'\n') => "\r\n",
-                b'\r' => "\r",
-                _ => {
-                    i += 1;
-                    continue;
-                }
-            };
-            lines.push(Line {
-                text: text[start..i].to_owned(),
+        let lines = lex::lines(text)
+            .map(|(text, end)| Line {
+                text: text.to_owned(),
                 end,
-            });
-            i += end.len();
-            start = i;
-        }
-        if start < text.len() {
-            lines.push(Line {
-                text: text[start..].to_owned(),
-                end: "",
-            });
-        }
+            })
+            .collect();
         Self { lines }
     }
 
@@ -377,50 +311,45 @@ impl Document {
         true
     }
 
-    /// Headers, options and their extents, by configparser's line loop as `ini::parse` runs it.
+    /// Headers, options and their extents, by the configparser lexer `ini::parse` also reads with.
     fn scan(&self) -> Vec<Span> {
         let mut spans: Vec<Span> = Vec::new();
-        let mut has_option = false;
-        let mut indent_level = 0;
+        let mut lexer = Lexer::default();
         for (i, line) in self.lines.iter().enumerate() {
-            let Some(content) = significant(&line.text) else {
-                continue;
-            };
-            let indent = line.text.chars().take_while(|&c| py_space(c)).count();
-            if has_option && indent > indent_level {
-                if let Some(opt) = spans.last_mut().and_then(|s| s.options.last_mut()) {
-                    opt.last = i;
+            match lexer.line(&line.text) {
+                lex::Line::Continuation(_) => {
+                    if let Some(opt) = spans.last_mut().and_then(|s| s.options.last_mut()) {
+                        opt.last = i;
+                    }
                 }
-                continue;
-            }
-            indent_level = indent;
-            if let Some(header) = section_header(content) {
-                if let Some(prev) = spans.last_mut() {
-                    prev.end = i;
+                lex::Line::Header(header) => {
+                    if let Some(prev) = spans.last_mut() {
+                        prev.end = i;
+                    }
+                    spans.push(Span {
+                        header: i,
+                        end: self.lines.len(),
+                        section: if header == "DEFAULT" {
+                            None
+                        } else {
+                            SectionRef::from_header(header)
+                        },
+                        options: Vec::new(),
+                    });
                 }
-                spans.push(Span {
-                    header: i,
-                    end: self.lines.len(),
-                    section: if header == "DEFAULT" {
-                        None
-                    } else {
-                        SectionRef::from_header(header)
-                    },
-                    options: Vec::new(),
-                });
-                has_option = false;
-                continue;
+                lex::Line::Option { key, .. } => {
+                    if let Some(span) = spans.last_mut() {
+                        span.options.push(Opt {
+                            key: key.to_lowercase(),
+                            first: i,
+                            last: i,
+                        });
+                    }
+                }
+                // Blank and comment lines belong to no option unless a continuation follows. Text before the first
+                // header and lines without a delimiter (botocore rejects both) are kept as they are.
+                lex::Line::Blank { .. } | lex::Line::Comment | lex::Line::BeforeHeader | lex::Line::NoDelimiter => {}
             }
-            // Before the first header (botocore rejects the file) or without a delimiter (likewise): kept as is.
-            let (Some(span), Some(delim)) = (spans.last_mut(), content.find(['=', ':'])) else {
-                continue;
-            };
-            span.options.push(Opt {
-                key: content[..delim].trim_end_matches(py_space).to_lowercase(),
-                first: i,
-                last: i,
-            });
-            has_option = true;
         }
         spans
     }
@@ -429,7 +358,7 @@ impl Document {
     /// stripped (blank ones as empty lines, comments skipped), trailing whitespace trimmed.
     fn value_of(&self, opt: &Opt) -> String {
         let first = significant(&self.lines[opt.first].text).unwrap_or_default();
-        let after = first.find(['=', ':']).map_or(first.len(), |d| d + 1);
+        let after = lex::delimiter(first).map_or(first.len(), |d| d + 1);
         let mut parts = vec![first[after..].trim_start_matches(py_space)];
         for line in &self.lines[opt.first + 1..=opt.last] {
             if !is_comment(&line.text) {
@@ -440,37 +369,6 @@ impl Document {
             parts[0].to_owned()
         } else {
             parts.join("\n").trim_end_matches(py_space).to_owned()
-        }
-    }
-
-    /// The file's own habits, for the lines the editor writes.
-    fn style(&self, spans: &[Span]) -> Style {
-        let newline = majority(self.lines.iter().map(|l| l.end).filter(|e| !e.is_empty()), "\n").unwrap_or("\n");
-        let separators = spans.iter().flat_map(|s| &s.options).filter_map(|o| {
-            let content = significant(&self.lines[o.first].text)?;
-            let delim = content.find(['=', ':']).filter(|&d| content[d..].starts_with('='))?;
-            let (key, value) = (&content[..delim], &content[delim + 1..]);
-            let before = &key[key.trim_end_matches([' ', '\t']).len()..];
-            let after = &value[..value.len() - value.trim_start_matches([' ', '\t']).len()];
-            // An empty value tells nothing about the space after `=`; other whitespace (NBSP...) is too odd to copy.
-            let rest = &value[after.len()..];
-            (!rest.is_empty() && !rest.starts_with(py_space)).then(|| format!("{before}={after}"))
-        });
-        let separator = majority(separators, " = ".to_owned()).unwrap_or_else(|| " = ".to_owned());
-        // Blank lines in the blank-and-comment run above each header but the first.
-        let gaps = spans.iter().skip(1).map(|s| {
-            self.lines[..s.header]
-                .iter()
-                .rev()
-                .take_while(|l| significant(&l.text).is_none())
-                .filter(|l| py_strip(&l.text).is_empty())
-                .count()
-        });
-        let gap = majority(gaps, 1).unwrap_or(1);
-        Style {
-            newline,
-            separator,
-            gap,
         }
     }
 
@@ -525,65 +423,9 @@ impl fmt::Display for Document {
     }
 }
 
-struct Style {
-    newline: &'static str,
-    /// Between key and value, `=` included: `" = "`, `"="`, `"\t=\t"`...
-    separator: String,
-    /// Blank lines before a new section.
-    gap: usize,
-}
-
-impl Style {
-    fn key_line(&self, key: &str, value: &str) -> String {
-        if value.is_empty() {
-            format!("{key}{}", self.separator.trim_end())
-        } else {
-            format!("{key}{}{value}", self.separator)
-        }
-    }
-}
-
-/// The most frequent item; ties go to `preferred` if it is among them, else to the first seen.
-fn majority<T: PartialEq>(items: impl Iterator<Item = T>, preferred: T) -> Option<T> {
-    let mut counts: Vec<(T, usize)> = Vec::new();
-    for item in items {
-        match counts.iter_mut().find(|(seen, _)| *seen == item) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((item, 1)),
-        }
-    }
-    let top = counts.iter().map(|&(_, n)| n).max()?;
-    let mut best = counts.into_iter().filter(|&(_, n)| n == top).map(|(item, _)| item);
-    let first = best.next()?;
-    Some(if first == preferred || best.any(|item| item == preferred) {
-        preferred
-    } else {
-        first
-    })
-}
-
-/// `line` (an option's key line) with its value replaced, everything around the value kept. An empty old value
-/// (`s3 =` before a nested block) has no spacing to keep, so the file's style fills in.
-fn replace_value(line: &str, value: &str, style: &Style) -> String {
-    let lead = line.len() - line.trim_start_matches(py_space).len();
-    let content_end = line.trim_end_matches(py_space).len();
-    let after = lead
-        + line[lead..content_end]
-            .find(['=', ':'])
-            .map_or(content_end - lead, |d| d + 1);
-    let value_start = content_end - line[after..content_end].trim_start_matches(py_space).len();
-    if value.is_empty() {
-        line[..after].to_owned()
-    } else if value_start == content_end {
-        let space = &style.separator[style.separator.find('=').map_or(0, |i| i + 1)..];
-        format!("{}{space}{value}", &line[..after])
-    } else {
-        format!("{}{value}{}", &line[..value_start], &line[content_end..])
-    }
-}
-
 /// Refuse what botocore would not read back as given.
-fn check(section: &SectionRef, key: &str, value: &str) -> Result<(), EditError> {
+/// Whether `key = value` can be written in `section` so that botocore reads back exactly that.
+pub(crate) fn check(section: &SectionRef, key: &str, value: &str) -> Result<(), EditError> {
     if section.name().contains(['\r', '\n']) {
         return Err(EditError::Name(section.name().to_owned()));
     }
@@ -617,82 +459,39 @@ fn last_span<'s>(spans: &'s [Span], section: &SectionRef) -> Option<&'s Span> {
     spans.iter().rev().find(|s| s.section.as_ref() == Some(section))
 }
 
-/// Python's `str.isspace`, as in `ini.rs`.
-fn py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-fn py_strip(s: &str) -> &str {
-    s.trim_matches(py_space)
-}
-
-fn leading_space(s: &str) -> &str {
-    &s[..s.len() - s.trim_start_matches(py_space).len()]
-}
-
-/// A full-line `#` or `;` comment (configparser has no inline comments).
-fn is_comment(line: &str) -> bool {
-    py_strip(line).starts_with(['#', ';'])
-}
-
-/// The stripped text of a line that configparser looks at: `None` for blank and comment lines.
-fn significant(line: &str) -> Option<&str> {
-    let stripped = py_strip(line);
-    (!stripped.is_empty() && !stripped.starts_with(['#', ';'])).then_some(stripped)
-}
-
-/// configparser's `SECTCRE` (`\[(?P<header>.+)\]` at the start): the header runs to the last `]`.
-fn section_header(content: &str) -> Option<&str> {
-    let rest = content.strip_prefix('[')?;
-    let end = rest.rfind(']')?;
-    (end > 0).then(|| &rest[..end])
-}
-
 /// Replace `path` with `text` atomically: a temporary file in the same directory, fsync, rename. An existing file
 /// keeps its permissions, and a symlink (dotfile managers link `~/.aws/config`) keeps pointing at the replaced
 /// target; a new file is created 0600 in a directory created 0700, as `aws configure` does (protocol.md §6.1).
 pub(crate) fn save(path: &Path, text: &str) -> std::io::Result<()> {
-    let path = match std::fs::canonicalize(path) {
-        Ok(real) => real,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_owned(),
-        Err(e) => return Err(e),
-    };
-    let permissions = match std::fs::metadata(&path) {
-        Ok(meta) => Some(meta.permissions()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e),
-    };
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if !dir.is_dir() {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(dir)?;
-    }
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("config");
-    let tmp = dir.join(format!(".{name}.awsso-{}.tmp", std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
-    let result = (|| {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        if let Some(permissions) = permissions {
-            file.set_permissions(permissions)?;
+    private_fs::rewrite(path, text.as_bytes())
+}
+
+/// Read-modify-rename of the config file at `path`, under its lock ([`Lock::config`], taken by `configure` and
+/// `populate` alike): `edit` gets the text as it is now and returns the text to write (`None`: nothing to write)
+/// and a result. A writer that takes no lock (an editor) may still change the file while `edit` runs; then the edit
+/// is made again on what is there, and after a few tries this fails, writing nothing, rather than lose those bytes.
+pub(crate) fn update<T>(
+    env: &Env,
+    path: &Path,
+    mut edit: impl FnMut(&str) -> anyhow::Result<(Option<String>, T)>,
+) -> anyhow::Result<T> {
+    let _lock = Lock::config(env, path)?;
+    for _ in 0..5 {
+        let text = super::read_text(path)?;
+        let (new_text, out) = edit(&text)?;
+        let Some(new_text) = new_text else {
+            return Ok(out);
+        };
+        if super::read_text(path)? != text {
+            continue;
         }
-        file.sync_all()?;
-        std::fs::rename(&tmp, &path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        save(path, &new_text).with_context(|| format!("could not write {}", path.display()))?;
+        return Ok(out);
     }
-    result
+    anyhow::bail!(
+        "{} kept changing while awsso was writing to it; nothing was written; run the command again",
+        path.display()
+    )
 }
 
 #[cfg(test)]

@@ -2,9 +2,10 @@
 //!
 //! botocore reads `~/.aws/config` and `~/.aws/credentials` with Python's `configparser.RawConfigParser` in its
 //! default strict mode, then turns values that start with a newline into one level of nested sub-properties
-//! (`botocore/configloader.py`, `raw_config_parse` and `_parse_nested`; protocol.md §6.1). This module mirrors
-//! `configparser`'s line loop rule for rule, so that awsso sees the same profiles as the AWS CLI and boto3 — the
-//! differential test in `config::tests` runs botocore itself over `tests/fixtures/configs/` to keep it honest.
+//! (`botocore/configloader.py`, `raw_config_parse` and `_parse_nested`; protocol.md §6.1). This module mirrors what
+//! `configparser` does with the lines `config::lex` classifies (sections, duplicate checks, errors, joined values)
+//! rule for rule, so that awsso sees the same profiles as the AWS CLI and boto3 — the differential test in
+//! `config::tests` runs botocore itself over `tests/fixtures/configs/` to keep it honest.
 //!
 //! Everything borrows from the input where it can, and the common line costs no allocation and no hashing:
 //! `cargo bench --bench config` times a 5,000-profile config against a 2 ms budget. No I/O happens here, which
@@ -12,18 +13,21 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hasher};
+
+use rustc_hash::FxBuildHasher;
+
+use super::lex::{self, Lexer, Line, py_strip};
 
 /// A parsed file: sections in file order, and the keys of a `[DEFAULT]` section, which configparser copies into
 /// every other section.
 #[derive(Debug, Default)]
-pub(crate) struct Ini<'a> {
-    pub(crate) sections: Vec<Section<'a>>,
+pub struct Ini<'a> {
+    pub sections: Vec<Section<'a>>,
     pub(crate) defaults: Vec<Entry<'a>>,
 }
 
 #[derive(Debug)]
-pub(crate) struct Section<'a> {
+pub struct Section<'a> {
     /// The text between the brackets, as written (botocore shell-splits it later).
     pub(crate) header: &'a str,
     pub(crate) entries: Vec<Entry<'a>>,
@@ -73,146 +77,9 @@ pub(crate) enum ErrorKind {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {kind}")]
-pub(crate) struct ParseError {
+pub struct ParseError {
     pub(crate) line: usize,
     pub(crate) kind: ErrorKind,
-}
-
-/// Python's `str.isspace`: Rust's `char::is_whitespace` plus the four ASCII separators U+001C..U+001F.
-fn py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-fn py_strip(s: &str) -> &str {
-    // Most lines start and end with a visible ASCII character: nothing to strip, and no need to decode.
-    let visible = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii_graphic());
-    if visible(s.as_bytes().first()) && visible(s.as_bytes().last()) {
-        return s;
-    }
-    s.trim_matches(py_space)
-}
-
-/// Split `text` at every character `is_break` accepts, `\r\n` counting as one break; no empty last line.
-fn split_lines(text: &str, is_break: impl Fn(char) -> bool) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let Some((i, c)) = rest.char_indices().find(|&(_, c)| is_break(c)) else {
-            return Some(std::mem::take(&mut rest));
-        };
-        let line = &rest[..i];
-        let skip = if rest[i..].starts_with("\r\n") { 2 } else { c.len_utf8() };
-        rest = &rest[i + skip..];
-        Some(line)
-    })
-}
-
-/// Lines as Python's universal-newline reader yields them: `\r\n`, `\r` and `\n` all end a line. The same
-/// split as `split_lines`, with a quicker search: finding line ends is most of the work on a big file.
-fn universal_lines(text: &str) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let Some(i) = find_line_break(rest.as_bytes()) else {
-            return Some(std::mem::take(&mut rest));
-        };
-        let line = &rest[..i];
-        let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
-        rest = &rest[i + skip..];
-        Some(line)
-    })
-}
-
-/// The index of the first `\n` or `\r`, testing eight bytes at a time. Both are ASCII, and no byte of a
-/// multi-byte UTF-8 character is ASCII, so the index is always a character boundary.
-fn find_line_break(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
-    // The high bit of each zero byte of `word`, and perhaps of bytes above it; the lowest set bit is exact.
-    let zeros = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
-    let mut start = 0;
-    while let Some(chunk) = bytes.get(start..start + 8) {
-        let mut buf = [0; 8];
-        buf.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(buf);
-        let found = zeros(word ^ (ONES * u64::from(b'\n'))) | zeros(word ^ (ONES * u64::from(b'\r')));
-        if found != 0 {
-            return Some(start + found.trailing_zeros() as usize / 8);
-        }
-        start += 8;
-    }
-    bytes[start..]
-        .iter()
-        .position(|&b| b == b'\n' || b == b'\r')
-        .map(|i| start + i)
-}
-
-/// Python's `str.splitlines` boundaries, used by botocore's `_parse_nested`.
-fn py_splitlines(s: &str) -> impl Iterator<Item = &str> {
-    split_lines(s, |c| {
-        matches!(
-            c,
-            '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{1c}' | '\u{1d}' | '\u{1e}' | '\u{85}' | '\u{2028}' | '\u{2029}'
-        )
-    })
-}
-
-/// configparser's `optionxform`. `maybe_upper` is false when the key is known to be lowercase ASCII.
-fn lowercase(key: &str, maybe_upper: bool) -> Cow<'_, str> {
-    if maybe_upper && key.chars().any(char::is_uppercase) {
-        Cow::Owned(key.to_lowercase())
-    } else {
-        Cow::Borrowed(key)
-    }
-}
-
-/// `FxHash`, as rustc uses: several times quicker than the default `SipHash` on short keys like section headers.
-/// Resistance to hash flooding buys nothing against the user's own config file.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct FxBuildHasher;
-
-impl BuildHasher for FxBuildHasher {
-    type Hasher = FxHasher;
-    fn build_hasher(&self) -> FxHasher {
-        FxHasher(0)
-    }
-}
-
-pub(crate) struct FxHasher(u64);
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            let mut buf = [0; 8];
-            buf.copy_from_slice(word);
-            self.add(u64::from_le_bytes(buf));
-        }
-        let tail = words.remainder();
-        if !tail.is_empty() {
-            let mut buf = [0; 8];
-            buf[..tail.len()].copy_from_slice(tail);
-            self.add(u64::from_le_bytes(buf));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// The option read last, whose value may still continue on more-indented lines. configparser keeps a list of
@@ -298,7 +165,7 @@ enum Target {
 
 /// Parse one file. Mirrors `configparser.RawConfigParser._read` (strict, `=`/`:` delimiters, `#`/`;` full-line
 /// comments only, empty lines allowed inside values) followed by botocore's nested-value step.
-pub(crate) fn parse(text: &str) -> Result<Ini<'_>, ParseError> {
+pub fn parse(text: &str) -> Result<Ini<'_>, ParseError> {
     let mut ini = Ini::default();
     // A guess at the number of sections (a profile takes a hundred bytes or more) saves most of the set's regrowing.
     let mut seen_sections: HashSet<&str, FxBuildHasher> =
@@ -308,48 +175,37 @@ pub(crate) fn parse(text: &str) -> Result<Ini<'_>, ParseError> {
     // Values that start with a newline, as (target, entry index, line), for botocore's nested step.
     let mut nested_values: Vec<(Target, usize, usize)> = Vec::new();
     let mut target: Option<Target> = None;
-    let mut has_option = false;
-    let mut indent_level = 0usize;
+    let mut lexer = Lexer::default();
     // configparser collects line errors and raises the first at the end; structural errors raise at once.
     let mut deferred: Option<ParseError> = None;
+    let error = |line, kind| ParseError { line, kind };
 
-    for (idx, line) in universal_lines(text).enumerate() {
+    for (idx, (line, _)) in lex::lines(text).enumerate() {
         let lineno = idx + 1;
-        let stripped = py_strip(line);
-        let is_comment = stripped.starts_with('#') || stripped.starts_with(';');
-        let value = if is_comment { "" } else { stripped };
-        // While `has_option` holds, `open` is the last option of the current target, as configparser extends.
-        if value.is_empty() {
+        // While an option is open in the lexer, `open` is the last option of the current target, as configparser
+        // extends.
+        let (key, first, maybe_upper) = match lexer.line(line) {
             // An empty (not comment) line inside a value becomes part of it; trailing ones are trimmed at join.
-            if !is_comment
-                && has_option
-                && let Some(o) = &mut open
-            {
-                o.blanks += 1;
+            Line::Blank { in_value: true } => {
+                if let Some(o) = &mut open {
+                    o.blanks += 1;
+                }
+                continue;
             }
-            continue;
-        }
-        let cur_indent = if line.as_bytes().first().is_some_and(u8::is_ascii_graphic) {
-            0
-        } else {
-            line.chars().take_while(|&c| py_space(c)).count()
-        };
-        if target.is_some() && has_option && cur_indent > indent_level {
-            if let Some(o) = &mut open {
-                o.push(value);
+            Line::Blank { in_value: false } | Line::Comment => continue,
+            Line::Continuation(more) => {
+                if let Some(o) = &mut open {
+                    o.push(more);
+                }
+                continue;
             }
-            continue;
-        }
-        indent_level = cur_indent;
-        if let Some(header) = section_header(value) {
-            if header == "DEFAULT" {
+            Line::Header("DEFAULT") => {
                 target = Some(Target::Defaults);
-            } else {
+                continue;
+            }
+            Line::Header(header) => {
                 if !seen_sections.insert(header) {
-                    return Err(ParseError {
-                        line: lineno,
-                        kind: ErrorKind::DuplicateSection(header.to_owned()),
-                    });
+                    return Err(error(lineno, ErrorKind::DuplicateSection(header.to_owned())));
                 }
                 // Sections tend to look alike: room for as many options as the last one saves regrowing.
                 let room = ini.sections.last().map_or(0, |s| s.entries.len());
@@ -359,37 +215,27 @@ pub(crate) fn parse(text: &str) -> Result<Ini<'_>, ParseError> {
                 });
                 section_keys.0.clear();
                 target = Some(Target::Section(ini.sections.len() - 1));
+                continue;
             }
-            has_option = false;
-            continue;
-        }
+            Line::BeforeHeader => return Err(error(lineno, ErrorKind::MissingSectionHeader)),
+            Line::NoDelimiter => {
+                deferred.get_or_insert(error(lineno, ErrorKind::NoDelimiter));
+                continue;
+            }
+            Line::Option {
+                key,
+                value,
+                maybe_upper,
+            } => (key, value, maybe_upper),
+        };
+        // The lexer reads options only after a header.
         let Some(t) = target else {
-            return Err(ParseError {
-                line: lineno,
-                kind: ErrorKind::MissingSectionHeader,
-            });
+            return Err(error(lineno, ErrorKind::MissingSectionHeader));
         };
-        // Both delimiters are ASCII, so a byte search finds the same place as `find(['=', ':'])`. The same pass
-        // notes whether the key could hold an uppercase letter.
-        let mut maybe_upper = false;
-        let Some(delim) = value.bytes().position(|b| {
-            maybe_upper |= b.is_ascii_uppercase() || !b.is_ascii();
-            b == b'=' || b == b':'
-        }) else {
-            deferred.get_or_insert(ParseError {
-                line: lineno,
-                kind: ErrorKind::NoDelimiter,
-            });
-            continue;
-        };
-        let name = value[..delim].trim_end_matches(py_space);
-        if name.is_empty() {
-            deferred.get_or_insert(ParseError {
-                line: lineno,
-                kind: ErrorKind::EmptyKey,
-            });
+        if key.is_empty() {
+            deferred.get_or_insert(error(lineno, ErrorKind::EmptyKey));
         }
-        let key = lowercase(name, maybe_upper);
+        let key = lex::optionxform(key, maybe_upper);
         if let Some(o) = open.take() {
             o.close(&mut ini, &mut nested_values);
         }
@@ -400,12 +246,8 @@ pub(crate) fn parse(text: &str) -> Result<Ini<'_>, ParseError> {
         };
         let entries = ini.entries_mut(t);
         if keys.contains(entries, &key) {
-            return Err(ParseError {
-                line: lineno,
-                kind: ErrorKind::DuplicateOption(key.into_owned()),
-            });
+            return Err(error(lineno, ErrorKind::DuplicateOption(key.into_owned())));
         }
-        let first = value[delim + 1..].trim_start_matches(py_space);
         entries.push(Entry {
             key,
             value: Value::Str(Cow::Borrowed(first)),
@@ -416,7 +258,6 @@ pub(crate) fn parse(text: &str) -> Result<Ini<'_>, ParseError> {
             more: Vec::new(),
             blanks: 0,
         });
-        has_option = true;
     }
     if let Some(err) = deferred {
         return Err(err);
@@ -446,17 +287,10 @@ pub(crate) fn parse(text: &str) -> Result<Ini<'_>, ParseError> {
     Ok(ini)
 }
 
-/// configparser's `SECTCRE` is `\[(?P<header>.+)\]` matched at the start: the header runs to the *last* `]`.
-fn section_header(value: &str) -> Option<&str> {
-    let rest = value.strip_prefix('[')?;
-    let end = rest.rfind(']')?;
-    (end > 0).then(|| &rest[..end])
-}
-
 /// botocore's `_parse_nested`: one level, `key = value` per line, blank lines skipped, later keys win.
 fn nested<'a>(text: &str) -> Result<Vec<Pair<'a>>, ()> {
     let mut out: Vec<Pair<'a>> = Vec::new();
-    for line in py_splitlines(text) {
+    for line in lex::py_splitlines(text) {
         let line = py_strip(line);
         if line.is_empty() {
             continue;
@@ -589,10 +423,12 @@ mod tests {
     }
 
     #[test]
-    fn header_runs_to_last_bracket() {
-        assert_eq!(section_header("[a] ; x]"), Some("a] ; x"));
-        assert_eq!(section_header("[]"), None);
-        assert_eq!(section_header("[]]"), Some("]"));
+    fn keys_are_lowercased_like_python() {
+        // `str.lower` maps the titlecase `ǅ` to `ǆ`, though `ǅ` is not an uppercase letter.
+        let ini = parse("[a]\nRégion = 1\n\u{1c5} = 2\n\u{1c6} = 3\n");
+        assert_eq!(ini.unwrap_err().kind, ErrorKind::DuplicateOption("\u{1c6}".into()));
+        let ini = parse("[a]\nRégion = 1\n").unwrap();
+        assert_eq!(flat(&ini, "a"), vec![("région", "1".into())]);
     }
 
     #[test]
@@ -650,7 +486,7 @@ mod tests {
         /// Any input parses or fails with a line inside the file; never a panic.
         #[test]
         fn never_panics(text in r#"([\[\]=:;# \t\r\nab'"\\\u{3000}\u{1c}é]|profile |sso-session |\n  ){0,80}"#) {
-            let lines = universal_lines(&text).count().max(1);
+            let lines = lex::lines(&text).count().max(1);
             match parse(&text) {
                 Ok(_) => {}
                 Err(e) => proptest::prop_assert!(e.line >= 1 && e.line <= lines, "{e:?} lines={lines}"),

@@ -8,7 +8,8 @@ pub(crate) mod chain;
 pub(crate) mod edit;
 pub(crate) mod facts;
 pub(crate) mod hints;
-pub(crate) mod ini;
+pub mod ini;
+mod lex;
 pub(crate) mod naming;
 pub(crate) mod regions;
 
@@ -17,38 +18,77 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use rustc_hash::FxBuildHasher;
 
 use crate::env::Env;
+use ini::Entry;
 #[cfg(test)]
 use ini::Value;
-use ini::{Entry, FxBuildHasher};
 
 /// The raw text of both files. A missing file reads as empty, as it does for every AWS SDK.
 #[derive(Debug, Default)]
-pub(crate) struct Files {
-    pub(crate) config_path: Option<PathBuf>,
-    pub(crate) config: String,
-    pub(crate) credentials_path: Option<PathBuf>,
-    pub(crate) credentials: String,
+pub struct Files {
+    pub config_path: Option<PathBuf>,
+    pub config: String,
+    pub credentials_path: Option<PathBuf>,
+    pub credentials: String,
 }
 
-#[allow(clippy::naive_bytecount)] // only on the error path
+/// The largest config or credentials file read: 100k profiles take about 15 MB, and `/dev/zero` would be read
+/// until memory runs out (issue 9).
+const MAX_FILE_BYTES: u64 = 256 << 20;
+
 fn read_optional(path: Option<&Path>) -> anyhow::Result<String> {
-    let Some(path) = path else {
-        return Ok(String::new());
-    };
-    match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
-            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
-            anyhow::anyhow!(
-                "{}: line {line}: the file is not valid UTF-8; re-save it as UTF-8",
-                path.display()
-            )
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(e) => Err(e).with_context(|| format!("could not read {}", path.display())),
+    path.map_or_else(|| Ok(String::new()), read_text)
+}
+
+/// The text of a config or credentials file; a missing one reads as empty, as it does for every AWS SDK. Only a
+/// regular file (or a symlink to one) is read, and only up to [`MAX_FILE_BYTES`]: a FIFO would hang every command,
+/// the prompt included, and a device could be endless.
+#[allow(clippy::naive_bytecount)] // only on the error path
+pub(crate) fn read_text(path: &Path) -> anyhow::Result<String> {
+    use std::io::Read as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Opening a FIFO for reading waits for a writer; non-blocking, it returns at once and is refused below.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK);
     }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(String::new()),
+        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+    };
+    let meta = file
+        .metadata()
+        .with_context(|| format!("could not read {}", path.display()))?;
+    if !meta.is_file() {
+        anyhow::bail!(
+            "{} is not a regular file; point AWS_CONFIG_FILE/AWS_SHARED_CREDENTIALS_FILE at a file",
+            path.display()
+        );
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        anyhow::bail!(
+            "{} is larger than {} MiB; is it the right file?",
+            path.display(),
+            MAX_FILE_BYTES >> 20
+        );
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        anyhow::anyhow!(
+            "{}: line {line}: the file is not valid UTF-8; re-save it as UTF-8",
+            path.display()
+        )
+    })
 }
 
 impl Files {
@@ -63,7 +103,7 @@ impl Files {
         })
     }
 
-    pub(crate) fn parse(&self) -> anyhow::Result<Config<'_>> {
+    pub fn parse(&self) -> anyhow::Result<Config<'_>> {
         let name =
             |p: &Option<PathBuf>, fallback: &str| p.as_ref().map_or(fallback.to_owned(), |p| p.display().to_string());
         let config =
@@ -128,7 +168,7 @@ impl<'a> Named<'a> {
 }
 
 #[derive(Debug, Default)]
-pub(crate) struct Config<'a> {
+pub struct Config<'a> {
     pub(crate) profiles: Named<'a>,
     pub(crate) sso_sessions: Named<'a>,
     pub(crate) services: Named<'a>,
@@ -208,7 +248,8 @@ impl<'a> Config<'a> {
         out
     }
 
-    pub(crate) fn profile(&self, name: &str) -> Option<Profile<'_, 'a>> {
+    #[must_use]
+    pub fn profile(&self, name: &str) -> Option<Profile<'_, 'a>> {
         self.profiles.get(name).map(|props| Profile { props, config: self })
     }
 
@@ -218,15 +259,27 @@ impl<'a> Config<'a> {
 
     /// Up to `max` profile names closest to `name`, best first, for "did you mean" hints: small edit distance,
     /// one name containing the other, or a shared prefix of three characters or more.
+    ///
+    /// The edit distance is quadratic in time and memory (a 20 kB typo took seconds and gigabytes), so it is
+    /// computed only on the first [`HINT_CHARS`] characters, and only for names whose length is within the limit.
     pub(crate) fn closest_profiles(&self, name: &str, max: usize) -> Vec<&str> {
         let lower = name.to_lowercase();
-        let limit = (lower.chars().count() / 3).max(2);
+        let head = |s: &str| -> String { s.chars().take(HINT_CHARS).collect() };
+        let compared = head(&lower);
+        let len = compared.chars().count();
+        let limit = (len / 3).max(2);
         let mut scored: Vec<(usize, &str)> = self
             .profiles
             .names()
             .filter_map(|n| {
                 let cand = n.to_lowercase();
-                let distance = strsim::damerau_levenshtein(&lower, &cand);
+                let cand_head = head(&cand);
+                let cand_len = cand_head.chars().count();
+                let distance = if cand_len.abs_diff(len) <= limit {
+                    strsim::damerau_levenshtein(&compared, &cand_head)
+                } else {
+                    cand_len.abs_diff(len)
+                };
                 let prefix = lower.chars().zip(cand.chars()).take_while(|(a, b)| a == b).count();
                 let related = cand.contains(&lower) || lower.contains(&cand) || prefix >= 3;
                 (distance <= limit || related).then_some((distance, n))
@@ -236,6 +289,9 @@ impl<'a> Config<'a> {
         scored.into_iter().take(max).map(|(_, n)| n).collect()
     }
 }
+
+/// How many characters of a name "did you mean" compares by edit distance.
+const HINT_CHARS: usize = 64;
 
 /// How a profile gets its credentials, in botocore's order of precedence for a named profile (protocol.md §12.1):
 /// assume-role, then SSO, static keys, `credential_process`.
@@ -276,7 +332,7 @@ impl Kind {
 
 /// A profile with access to the rest of the config, for the sso-session it names.
 #[derive(Clone, Copy)]
-pub(crate) struct Profile<'c, 'a> {
+pub struct Profile<'c, 'a> {
     pub(crate) props: &'c Props<'a>,
     config: &'c Config<'a>,
 }
@@ -331,19 +387,23 @@ impl<'c> Profile<'c, '_> {
         self.config.sso_sessions.get(self.sso_session_name()?)
     }
 
-    pub(crate) fn account_id(&self) -> Option<&'c str> {
+    #[must_use]
+    pub fn account_id(&self) -> Option<&'c str> {
         self.props.get_nonempty("sso_account_id")
     }
 
-    pub(crate) fn role_name(&self) -> Option<&'c str> {
+    #[must_use]
+    pub fn role_name(&self) -> Option<&'c str> {
         self.props.get_nonempty("sso_role_name")
     }
 
-    pub(crate) fn region(&self) -> Option<&'c str> {
+    #[must_use]
+    pub fn region(&self) -> Option<&'c str> {
         self.props.get_nonempty("region")
     }
 
-    pub(crate) fn start_url(&self) -> Option<&'c str> {
+    #[must_use]
+    pub fn start_url(&self) -> Option<&'c str> {
         match self.source_kind() {
             Kind::Sso => self.sso_session()?.get_nonempty("sso_start_url"),
             Kind::LegacySso => self.props.get_nonempty("sso_start_url"),
@@ -361,7 +421,8 @@ impl<'c> Profile<'c, '_> {
 
     /// What names the token file: the session name, or the start URL exactly as written for legacy profiles
     /// (protocol.md §1.1).
-    pub(crate) fn token_cache_key(&self) -> Option<&'c str> {
+    #[must_use]
+    pub fn token_cache_key(&self) -> Option<&'c str> {
         match self.source_kind() {
             Kind::Sso => self.sso_session_name(),
             Kind::LegacySso => self.props.get_nonempty("sso_start_url"),

@@ -59,8 +59,11 @@ pub(crate) fn position(name: &str) -> Option<usize> {
 /// Up to three region names closest to `name`, for "did you mean".
 pub(crate) fn closest(name: &str) -> Vec<&'static str> {
     let lower = name.trim().to_lowercase();
+    // Within 3 edits means within 3 characters of length; never compute a quadratic distance for a long input.
+    let len = lower.chars().count();
     let mut scored: Vec<(usize, &str)> = REGIONS
         .iter()
+        .filter(|(n, _)| n.len().abs_diff(len) <= 3)
         .map(|(n, _)| (strsim::damerau_levenshtein(&lower, n), *n))
         .filter(|&(d, _)| d <= 3)
         .collect();

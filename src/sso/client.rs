@@ -8,6 +8,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 
 use crate::env::Env;
+use crate::error::Error;
 
 /// The SDK configuration for SSO calls in `sso_region`. Unsigned: every OIDC and portal call is `noAuth`
 /// (protocol.md §3, §5), so no credentials are looked up.
@@ -28,22 +29,54 @@ pub(crate) fn https() -> aws_sdk_sso::config::SharedHttpClient {
 }
 
 /// The OIDC client, sent to [`oidc_base_url`] and nowhere else: set explicitly, so an `endpoint_url` of whatever
-/// profile is active in the shell never receives a client secret or a refresh token.
-pub(crate) fn oidc(env: &Env, config: &SdkConfig) -> aws_sdk_ssooidc::Client {
+/// profile is active in the shell never receives a client secret or a refresh token. Plain `http://` is refused
+/// except to loopback ([`secure_endpoint`]).
+pub(crate) fn oidc(env: &Env, config: &SdkConfig) -> Result<aws_sdk_ssooidc::Client, Error> {
     let region = config.region().map_or("us-east-1", |r| r.as_ref()).to_owned();
-    let conf = aws_sdk_ssooidc::config::Builder::from(config)
-        .endpoint_url(oidc_base_url(env, &region))
-        .build();
-    aws_sdk_ssooidc::Client::from_conf(conf)
+    let url = secure_endpoint(
+        env,
+        &["AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL"],
+        oidc_base_url(env, &region),
+    )?;
+    let conf = aws_sdk_ssooidc::config::Builder::from(config).endpoint_url(url).build();
+    Ok(aws_sdk_ssooidc::Client::from_conf(conf))
 }
 
-/// The portal client, sent to [`portal_base_url`] and nowhere else (the bearer token goes with every call).
-pub(crate) fn portal(env: &Env, config: &SdkConfig) -> aws_sdk_sso::Client {
+/// The portal client, sent to [`portal_base_url`] and nowhere else (the bearer token goes with every call). Plain
+/// `http://` is refused except to loopback ([`secure_endpoint`]).
+pub(crate) fn portal(env: &Env, config: &SdkConfig) -> Result<aws_sdk_sso::Client, Error> {
     let region = config.region().map_or("us-east-1", |r| r.as_ref()).to_owned();
-    let conf = aws_sdk_sso::config::Builder::from(config)
-        .endpoint_url(portal_base_url(env, &region))
-        .build();
-    aws_sdk_sso::Client::from_conf(conf)
+    let url = secure_endpoint(
+        env,
+        &["AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL"],
+        portal_base_url(env, &region),
+    )?;
+    let conf = aws_sdk_sso::config::Builder::from(config).endpoint_url(url).build();
+    Ok(aws_sdk_sso::Client::from_conf(conf))
+}
+
+/// `url` if secrets may travel to it: `https://`, or `http://` to a loopback address (the emulator, a local test
+/// server). Anything else is a usage error naming the variables it may have come from: a token, a client secret or
+/// credentials in cleartext over a network are never sent.
+pub(crate) fn secure_endpoint(env: &Env, vars: &[&str], url: String) -> Result<String, Error> {
+    let parsed = url::Url::parse(&url).ok();
+    let ok = match parsed.as_ref().map(url::Url::scheme) {
+        Some("https") => true,
+        Some("http") => parsed
+            .as_ref()
+            .and_then(url::Url::host)
+            .as_ref()
+            .is_some_and(crate::browser::loopback),
+        _ => false,
+    };
+    if ok {
+        return Ok(url);
+    }
+    let from = vars.iter().find(|v| env.get(v).is_some()).unwrap_or(&"the endpoint");
+    Err(Error::Usage(format!(
+        "{from}={url}: refusing to send SSO or STS secrets there; use an https:// URL, or http:// only to \
+         localhost or 127.0.0.1"
+    )))
 }
 
 /// Where STS calls go: `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, else the regional endpoint (protocol.md
@@ -117,4 +150,38 @@ where
 pub(crate) fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     Ok(runtime.block_on(future))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 9, finding 1: secrets go over https, or over plain http to loopback only.
+    #[test]
+    fn plain_http_is_refused_except_to_loopback() {
+        let env = Env::from_pairs([("AWS_ENDPOINT_URL", "http://example.com")]);
+        let check = |url: &str| secure_endpoint(&env, &["AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL"], url.to_owned());
+        for good in [
+            "https://portal.sso.us-east-1.amazonaws.com",
+            "https://example.com:8443",
+            "http://127.0.0.1:4566",
+            "http://127.1.2.3",
+            "http://localhost:4566",
+            "http://[::1]:4566",
+        ] {
+            assert_eq!(check(good).unwrap(), good);
+        }
+        for bad in [
+            "http://example.com",
+            "http://10.0.0.1:4566",
+            "http://localstack:4566",
+            "http://127.0.0.1.nip.io",
+            "ftp://127.0.0.1",
+            "not a url",
+        ] {
+            let err = check(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad}");
+            assert!(err.to_string().starts_with("AWS_ENDPOINT_URL="), "{bad}: {err}");
+        }
+    }
 }

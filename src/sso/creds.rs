@@ -77,14 +77,17 @@ pub(crate) fn credentials(env: &Env, role: &Role, interaction: Interaction) -> a
     let creds = loop {
         let result = client::block_on(async {
             let config = client::sdk_config(&role.target.region).await;
-            client::portal(env, &config)
-                .get_role_credentials()
-                .account_id(&role.account_id)
-                .role_name(&role.role_name)
-                .access_token(token.access_token.expose())
-                .send()
-                .await
-        })?;
+            let portal = client::portal(env, &config)?;
+            anyhow::Ok(
+                portal
+                    .get_role_credentials()
+                    .account_id(&role.account_id)
+                    .role_name(&role.role_name)
+                    .access_token(token.access_token.expose())
+                    .send()
+                    .await,
+            )
+        })??;
         match result {
             Ok(out) => {
                 let c = out

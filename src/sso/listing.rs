@@ -33,7 +33,7 @@ pub(crate) fn reachable(
         let token = login::ensure_token(env, target, interaction, &hint)?;
         let listed = client::block_on(async {
             let sdk = client::sdk_config(&target.region).await;
-            let portal = client::portal(env, &sdk);
+            let portal = client::portal(env, &sdk)?;
             let bucket = accounts::Bucket::from_env(env);
             tokio::select! {
                 listed = accounts::list(&portal, token.access_token.expose(), &bucket, progress) => Ok(listed),

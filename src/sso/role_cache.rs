@@ -89,12 +89,7 @@ pub(crate) fn write(env: &Env, key: &str, creds: &RoleCredentials) -> anyhow::Re
 /// Delete the entry under `key`; a missing one is fine.
 pub(crate) fn forget(env: &Env, key: &str) -> anyhow::Result<()> {
     let path = paths::cli_cache_file(env, key)?;
-    match std::fs::remove_file(&path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(anyhow::Error::from(e).context(format!("could not delete {}", path.display())))
-        }
-        _ => Ok(()),
-    }
+    crate::private_fs::remove(&path)
 }
 
 #[cfg(test)]

@@ -48,15 +48,15 @@ pub(crate) fn for_profile(config: &Config<'_>, profile: &Profile<'_, '_>) -> any
         Kind::LegacySso => Ok(Target {
             session: None,
             start_url: profile.start_url().unwrap_or_default().to_owned(),
-            region: profile
-                .sso_region()
-                .ok_or_else(|| {
+            region: checked_region(
+                profile.sso_region().ok_or_else(|| {
                     Error::Usage(format!(
                         "profile `{}` has sso_start_url but no sso_region; add it",
                         profile.name()
                     ))
-                })?
-                .to_owned(),
+                })?,
+                &format!("[profile {}]", profile.name()),
+            )?,
             scopes: None,
         }),
         Kind::Chained => match chain::plan(config, profile)?.sso_root().and_then(|r| config.profile(r)) {
@@ -89,9 +89,22 @@ pub(crate) fn for_session(config: &Config<'_>, name: &str) -> anyhow::Result<Tar
     Ok(Target {
         session: Some(name.to_owned()),
         start_url: need("sso_start_url")?,
-        region: need("sso_region")?,
+        region: checked_region(&need("sso_region")?, &format!("[sso-session {name}]"))?,
         scopes: session.get_nonempty("sso_registration_scopes").map(parse_scopes),
     })
+}
+
+/// An `sso_region` from the file, checked before it becomes part of an endpoint host: a bad one is a usage error
+/// naming the section and key, not the SDK's "failed to construct request".
+fn checked_region(region: &str, section: &str) -> anyhow::Result<String> {
+    match crate::config::regions::validate(region) {
+        Ok(()) => Ok(region.to_owned()),
+        Err(_) => Err(Error::Usage(format!(
+            "{section} has sso_region = `{region}`, which is not an AWS region name; fix it in the config file \
+             (a region like `us-east-1`)"
+        ))
+        .into()),
+    }
 }
 
 fn unknown_session(config: &Config<'_>, name: &str) -> anyhow::Error {

@@ -154,12 +154,7 @@ pub(crate) fn write(env: &Env, target: &Target, token: &Token) -> anyhow::Result
 /// Delete the session's token file (logged out, or refused by the portal).
 pub(crate) fn forget(env: &Env, target: &Target) -> anyhow::Result<()> {
     let path = paths::token_file(env, target.cache_key())?;
-    match std::fs::remove_file(&path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(anyhow::Error::from(e).context(format!("could not delete {}", path.display())))
-        }
-        _ => Ok(()),
-    }
+    crate::private_fs::remove(&path)
 }
 
 #[cfg(test)]

@@ -25,10 +25,41 @@ pub(crate) fn print_once(text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `awsso: TEXT` on stderr.
+/// `awsso: TEXT` on stderr, without the secrets in hand ([`crate::secret::redact`]) and with its control
+/// characters escaped ([`escape`]): a message quotes the portal, the config and the environment.
 #[allow(clippy::disallowed_macros)] // the one place that prints to stderr
 pub(crate) fn note(text: &str) {
+    let text = crate::secret::redact(text);
+    let text = escape(&text);
     spinner::suspend(|| eprintln!("awsso: {text}"));
+}
+
+/// `awsso: TEXT SECRET` on stderr: a message that must show one secret the user asked for (the console's sign-in
+/// URL where no browser can take it), every other secret in `text` still redacted.
+#[allow(clippy::disallowed_macros)] // the one place that prints to stderr
+pub(crate) fn note_revealing(text: &str, shown: &crate::secret::Secret) {
+    let text = crate::secret::redact(text);
+    let text = escape(&text);
+    let shown = escape(shown.expose());
+    spinner::suspend(|| eprintln!("awsso: {text} {shown}"));
+}
+
+/// `text` with every control character (C0, DEL, C1) written as a Rust escape (`\r`, `\u{1b}`), so a value from
+/// the portal, the config or the environment cannot move the cursor, overwrite the prompt or set the window title
+/// (issue 9). Human output and the prompt pass values through this; JSON escapes them already.
+pub(crate) fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// `awsso: warning: TEXT` on stderr.

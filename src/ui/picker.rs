@@ -65,6 +65,7 @@ fn rows(env: &Env, config: &Config<'_>) -> (Vec<String>, Vec<String>) {
                 s.role_name.unwrap_or_default().to_owned(),
                 s.sso_session.unwrap_or_default().to_owned(),
             ]
+            .map(|c| super::escape(&c).into_owned())
         })
         .collect();
     let mut widths = [0usize; 5];

@@ -1,16 +1,20 @@
 //! Plain text tables for human output: columns padded to their widest cell, two spaces apart.
 
-/// A plain text table: columns padded to their widest cell, two spaces apart, no trailing spaces.
+/// A plain text table: columns padded to their widest cell, two spaces apart, no trailing spaces; control
+/// characters in cells escaped ([`super::escape`]).
 pub(crate) fn table<const N: usize, S: AsRef<str>>(header: [&str; N], rows: &[[S; N]]) -> String {
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|r| r.each_ref().map(|c| super::escape(c.as_ref()).into_owned()))
+        .collect();
     let mut widths = header.map(|h| h.chars().count());
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.as_ref().chars().count());
+            *w = (*w).max(cell.chars().count());
         }
     }
     let mut out = String::new();
-    let lines = std::iter::once(header.map(str::to_owned))
-        .chain(rows.iter().map(|r| r.each_ref().map(|c| c.as_ref().to_owned())));
+    let lines = std::iter::once(header.map(str::to_owned)).chain(rows);
     for row in lines {
         let mut line = String::new();
         for (i, (cell, w)) in row.iter().zip(widths).enumerate() {

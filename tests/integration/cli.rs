@@ -40,6 +40,7 @@ fn use_prints_profile_exports_quietly_with_a_valid_token() {
         stdout(&out),
         "unset AWS_ACCESS_KEY_ID;\nunset AWS_SECRET_ACCESS_KEY;\nunset AWS_SESSION_TOKEN;\n\
          unset AWS_CREDENTIAL_EXPIRATION;\nunset AWS_DEFAULT_PROFILE;\nunset AWSSO_PROFILE;\n\
+         unset AWS_WEB_IDENTITY_TOKEN_FILE;\nunset AWS_ROLE_ARN;\nunset AWS_ROLE_SESSION_NAME;\n\
          export AWS_PROFILE=dev-account-admin;\n"
     );
     assert_eq!(stderr(&out), "");
@@ -320,6 +321,7 @@ fn version_and_help() {
         "AWSSO_SHELL",
         "AWSSO_PROFILE",
         "AWSSO_PROMPT_FORMAT",
+        "AWSSO_SIGNIN_URL",
         "eval \"$(awsso init bash)\"",
     ] {
         assert!(help.contains(needle), "--help lacks {needle}");

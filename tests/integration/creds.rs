@@ -427,14 +427,14 @@ fn whoami_offline_and_verified_by_sts() {
 /// moto's server answering STS on a loopback port it binds itself (tests/support/moto_server.py binds port 0 and
 /// reports the port: no window in which another process can take it). Killed when dropped.
 #[cfg(feature = "real-tools")]
-struct Moto {
+pub(crate) struct Moto {
     child: std::process::Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 #[cfg(feature = "real-tools")]
 impl Moto {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         use std::io::BufRead as _;
         let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/moto_server.py");
         let mut child = Command::new(python())

@@ -942,3 +942,37 @@ fn fish_segment_survives_a_theme_that_replaces_the_prompt() {
         .expect(&[], true, 0);
     t.run("awsso unset").expect(&[], false, 0);
 }
+
+/// After `awsso use` of a role chain, the prompt shows the chain's last account and role and the time left of the
+/// SSO session at its root (issue: every profile the AWS CLI resolves). The format starts with `p ` so this
+/// harness's prompt parser reads it.
+#[test]
+#[cfg(feature = "real-tools")]
+fn prompt_after_use_of_a_chain_shows_its_role_and_the_root_sessions_time() {
+    for spec in [&BASH, &ZSH, &FISH] {
+        // A sandbox (and tmux server) per shell: one server's exit must not race the next one's start.
+        let sb = sandbox().env("AWSSO_PROMPT_FORMAT", "p {profile}:{account}/{role}:{ttl}");
+        let config = std::fs::read_to_string(sb.path(".aws/config")).unwrap();
+        sb.write(
+            ".aws/config",
+            format!(
+                "{config}\n[profile spoke]\nrole_arn = arn:aws:iam::333333333333:role/Deploy\nsource_profile = p\n"
+            ),
+        );
+        let t = start(&sb, spec);
+        t.first_prompt();
+        let step = t.run("awsso use spoke");
+        let ttl = step
+            .prompt
+            .segment
+            .strip_prefix("p spoke:333333333333/Deploy:")
+            .unwrap_or_else(|| panic!("{}: {:?}", spec.name, step.prompt.line));
+        assert!(ttl.starts_with("2h") || ttl.starts_with("3h"), "{}: {ttl}", spec.name);
+        assert!(
+            step.prompt.statuses.iter().all(|&s| s == 0),
+            "{}: {:?}",
+            spec.name,
+            step.prompt.line
+        );
+    }
+}

@@ -8,9 +8,11 @@ mod chains;
 mod chains_sts;
 mod cli;
 mod configure;
+mod console;
 mod creds;
 #[cfg(feature = "real-tools")]
 mod dirs;
+mod hardening;
 mod interactive;
 mod login;
 #[cfg(feature = "real-tools")]

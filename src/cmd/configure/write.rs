@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use anyhow::{Context as _, anyhow};
+use anyhow::anyhow;
 
-use super::{Profile, Session, exists, get, read_config};
+use super::{Profile, Session, exists, get};
 use crate::config::edit::{self, Document, EditError, SectionRef};
 use crate::config::ini;
 use crate::env::Env;
@@ -109,29 +109,36 @@ pub(super) fn write(
     profile: Option<&Profile>,
     logged_in: bool,
 ) -> anyhow::Result<()> {
-    // Read again: the wizard may have waited minutes, and the user may have edited the file meanwhile.
-    let text = read_config(path)?;
-    let mut doc = Document::parse(&text);
-    let changes = apply(&mut doc, session, profile).map_err(|e| Error::Usage(e.to_string()))?;
-    let new_text = doc.to_string();
+    // Read again, under the config lock: the wizard may have waited minutes, and the user (or a `populate`) may
+    // have written the file meanwhile.
     let shown = path.display();
-    if new_text == text {
-        ui::note(&format!("{shown} already holds these settings; nothing to write"));
-    } else {
-        ini::parse(&new_text).map_err(|e| anyhow!("{shown}: {e}; nothing was written"))?;
-        edit::save(path, &new_text).with_context(|| format!("could not write {shown}"))?;
-        let mut done: Vec<String> = Vec::new();
-        for (verb, word) in [(Change::Added, "added"), (Change::Updated, "updated")] {
-            let sections: Vec<String> = changes
-                .iter()
-                .filter(|(_, c)| *c == verb)
-                .map(|(s, _)| describe(s))
-                .collect();
-            if !sections.is_empty() {
-                done.push(format!("{word} {}", sections.join(" and ")));
-            }
+    let changes = edit::update(env, path, |text| {
+        ini::parse(text).map_err(|e| anyhow!("{shown}: {e}"))?;
+        let mut doc = Document::parse(text);
+        let changes = apply(&mut doc, session, profile).map_err(|e| Error::Usage(e.to_string()))?;
+        let new_text = doc.to_string();
+        if new_text == text {
+            return Ok((None, None));
         }
-        ui::note(&format!("{shown}: {}", done.join("; ")));
+        ini::parse(&new_text).map_err(|e| anyhow!("{shown}: {e}; nothing was written"))?;
+        Ok((Some(new_text), Some(changes)))
+    })?;
+    match changes {
+        None => ui::note(&format!("{shown} already holds these settings; nothing to write")),
+        Some(changes) => {
+            let mut done: Vec<String> = Vec::new();
+            for (verb, word) in [(Change::Added, "added"), (Change::Updated, "updated")] {
+                let sections: Vec<String> = changes
+                    .iter()
+                    .filter(|(_, c)| *c == verb)
+                    .map(|(s, _)| describe(s))
+                    .collect();
+                if !sections.is_empty() {
+                    done.push(format!("{word} {}", sections.join(" and ")));
+                }
+            }
+            ui::note(&format!("{shown}: {}", done.join("; ")));
+        }
     }
 
     let target = session.target();

@@ -27,7 +27,7 @@ pub(super) async fn flow(
         .send()
         .await
         .map_err(|e| anyhow!("could not start the device login: {}", client::describe(&e)))?;
-    let device_code = auth.device_code().unwrap_or_default().to_owned();
+    let device_code = crate::secret::Secret::new(auth.device_code().unwrap_or_default());
     let user_code = auth.user_code().unwrap_or_default();
     let url = auth
         .verification_uri_complete()
@@ -58,7 +58,7 @@ pub(super) async fn flow(
             .client_id(&reg.client_id)
             .client_secret(reg.client_secret.expose())
             .grant_type("urn:ietf:params:oauth:grant-type:device_code")
-            .device_code(&device_code)
+            .device_code(device_code.expose())
             .send()
             .await;
         match result {

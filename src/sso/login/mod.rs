@@ -70,7 +70,7 @@ pub(crate) fn ensure_token(
     {
         return Ok(token);
     }
-    let mut lock = Lock::session(env, target.cache_key())?;
+    let mut lock = session_lock(env, target, interaction, login_hint)?;
     // Another awsso may have logged in or refreshed while we waited for the lock.
     let cached = token::read(env, target)?;
     if let Some(token) = &cached
@@ -118,15 +118,17 @@ fn try_refresh(env: &Env, target: &Target, token: &Token, lock: &mut Lock) -> an
     lock.record_refresh_attempt(now());
     let result = client::block_on(async {
         let config = client::sdk_config(&target.region).await;
-        client::oidc(env, &config)
-            .create_token()
-            .client_id(client_id)
-            .client_secret(client_secret.expose())
-            .grant_type("refresh_token")
-            .refresh_token(refresh_token.expose())
-            .send()
-            .await
-    })?;
+        let oidc = client::oidc(env, &config)?;
+        anyhow::Ok(
+            oidc.create_token()
+                .client_id(client_id)
+                .client_secret(client_secret.expose())
+                .grant_type("refresh_token")
+                .refresh_token(refresh_token.expose())
+                .send()
+                .await,
+        )
+    })??;
     match result {
         Ok(out) => {
             let fresh = Token {
@@ -153,9 +155,39 @@ fn try_refresh(env: &Env, target: &Target, token: &Token, lock: &mut Lock) -> an
     }
 }
 
+/// The session's lock. Another awsso's refresh is waited for; its login (minutes, up to `AWSSO_LOGIN_TIMEOUT`) is a
+/// `LoginRequired` error at once where no interaction is allowed (`credential-process` in an SDK), and otherwise
+/// said before waiting (issue 9).
+fn session_lock(env: &Env, target: &Target, interaction: Interaction, login_hint: &str) -> anyhow::Result<Lock> {
+    loop {
+        if let Some(lock) = Lock::try_session(env, target.cache_key())? {
+            return Ok(lock);
+        }
+        if Lock::login_in_progress(env, target.cache_key())? {
+            return match interaction {
+                Interaction::Forbidden => Err(Error::LoginRequired(format!(
+                    "a login to {} is in progress in another awsso; finish it there and try again, or run \
+                     `{login_hint}`",
+                    target.describe()
+                ))
+                .into()),
+                Interaction::Allowed(_) => {
+                    report::note(&format!(
+                        "waiting for the login to {} in progress in another awsso",
+                        target.describe()
+                    ));
+                    Lock::session(env, target.cache_key())
+                }
+            };
+        }
+        // A refresh (a request or two) holds it: look again shortly.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// `awsso login`: reuse a valid token unless `force`, else run a login flow and write the cache.
 pub(crate) fn login(env: &Env, target: &Target, opts: Options) -> anyhow::Result<Token> {
-    let _lock = Lock::session(env, target.cache_key())?;
+    let _lock = session_lock(env, target, Interaction::Allowed(opts), "awsso login")?;
     if !opts.force
         && let Some(token) = token::read(env, target)?
         && token.expires_at - now() > REFRESH_WINDOW
@@ -167,6 +199,7 @@ pub(crate) fn login(env: &Env, target: &Target, opts: Options) -> anyhow::Result
 
 fn login_locked(env: &Env, target: &Target, opts: Options) -> anyhow::Result<Token> {
     let timeout = crate::env::login_timeout(env)?;
+    let _login = Lock::login(env, target.cache_key())?;
     let token = client::block_on(async {
         tokio::select! {
             result = flow(env, target, opts, timeout) => result,
@@ -183,7 +216,7 @@ fn login_locked(env: &Env, target: &Target, opts: Options) -> anyhow::Result<Tok
 
 async fn flow(env: &Env, target: &Target, opts: Options, timeout: std::time::Duration) -> anyhow::Result<Token> {
     let config = client::sdk_config(&target.region).await;
-    let oidc = client::oidc(env, &config);
+    let oidc = client::oidc(env, &config)?;
     // PKCE needs an sso-session (the CLI uses the device flow for legacy profiles, §4).
     let pkce = target.session.is_some() && !opts.device_code && crate::browser::reachable(env);
     // Where no browser can be reached, none is tried (a failed attempt would only add noise).

@@ -116,61 +116,100 @@ impl Pkce {
     }
 }
 
-/// Serve the loopback redirect until it brings a code with our `state`, or an error.
+/// How long one connection to the listener may take to send its whole request head: a browser sends it at once, and
+/// an idle or trickling connection is dropped after this, never holding up the others.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
+
+/// What one connection to the listener brought.
+enum Outcome {
+    /// Not our redirect (another path, no or another `state`, an idle or broken connection): keep listening.
+    Ignored,
+    Code(Secret),
+    Failed(String),
+}
+
+/// Serve the loopback redirect until it brings a code with our `state`, or an error with our `state`. Connections are
+/// served concurrently, each with a whole-request deadline, so an idle or trickling one stalls nothing; a request
+/// without our `state` is answered and ignored, as the AWS CLI does (anything on this machine can connect here).
 async fn callback(listener: &tokio::net::TcpListener, state: &str) -> anyhow::Result<Secret> {
+    let state: std::sync::Arc<str> = state.into();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Outcome>();
+    let mut tasks = tokio::task::JoinSet::new();
     loop {
-        let (mut stream, _) = listener.accept().await?;
-        let mut buf = vec![0u8; 8192];
-        let mut len = 0;
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, _) = accepted?;
+                let (tx, state) = (tx.clone(), state.clone());
+                tasks.spawn(async move {
+                    let _ = tx.send(serve(stream, &state).await);
+                });
+            }
+            Some(outcome) = rx.recv() => match outcome {
+                Outcome::Ignored => {}
+                Outcome::Code(code) => return Ok(code),
+                Outcome::Failed(why) => bail!("{why}"),
+            },
+        }
+    }
+}
+
+/// Read one request (within [`REQUEST_DEADLINE`]), answer it, and say what it brought.
+async fn serve(mut stream: tokio::net::TcpStream, state: &str) -> Outcome {
+    let mut buf = vec![0u8; 8192];
+    let mut len = 0;
+    let read = async {
         while len < buf.len() && memchr::memmem::find(&buf[..len], b"\r\n\r\n").is_none() {
-            match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf[len..])).await {
-                Ok(Ok(0) | Err(_)) | Err(_) => break,
-                Ok(Ok(n)) => len += n,
+            match stream.read(&mut buf[len..]).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => len += n,
             }
         }
-        let head = String::from_utf8_lossy(&buf[..len]);
-        let target = head
-            .lines()
-            .next()
-            .and_then(|l| l.split_whitespace().nth(1))
-            .unwrap_or("/");
-        let (path, query) = target.split_once('?').unwrap_or((target, ""));
-        if path != "/oauth/callback" {
-            let _ = respond(&mut stream, "404 Not Found", "Not found.").await;
-            continue;
-        }
-        let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
-        let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-        if get("state") != Some(state) {
-            let _ = respond(
-                &mut stream,
-                "400 Bad Request",
-                "This login link is not the one awsso started.",
-            )
-            .await;
-            bail!("the browser returned a login for another request (state mismatch); run the login again");
-        }
-        if let Some(error) = get("error") {
-            let _ = respond(
-                &mut stream,
-                "200 OK",
-                "The login was not completed. You can close this tab.",
-            )
-            .await;
-            bail!("the login was not completed in the browser ({error})");
-        }
-        let Some(code) = get("code") else {
-            let _ = respond(&mut stream, "400 Bad Request", "The redirect carried no code.").await;
-            bail!("the browser's redirect carried no authorization code; run the login again");
-        };
+    };
+    if tokio::time::timeout(REQUEST_DEADLINE, read).await.is_err() {
+        return Outcome::Ignored;
+    }
+    let head = String::from_utf8_lossy(&buf[..len]);
+    let target = head
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("/");
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    if path != "/oauth/callback" {
+        let _ = respond(&mut stream, "404 Not Found", "Not found.").await;
+        return Outcome::Ignored;
+    }
+    let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    if get("state") != Some(state) {
+        let _ = respond(
+            &mut stream,
+            "400 Bad Request",
+            "This login link is not the one awsso started.",
+        )
+        .await;
+        return Outcome::Ignored;
+    }
+    if let Some(error) = get("error") {
         let _ = respond(
             &mut stream,
             "200 OK",
-            "awsso is logged in. You can close this tab and return to your terminal.",
+            "The login was not completed. You can close this tab.",
         )
         .await;
-        return Ok(Secret::new(code));
+        return Outcome::Failed(format!("the login was not completed in the browser ({error})"));
     }
+    let Some(code) = get("code") else {
+        let _ = respond(&mut stream, "400 Bad Request", "The redirect carried no code.").await;
+        return Outcome::Failed("the browser's redirect carried no authorization code; run the login again".into());
+    };
+    let _ = respond(
+        &mut stream,
+        "200 OK",
+        "awsso is logged in. You can close this tab and return to your terminal.",
+    )
+    .await;
+    Outcome::Code(Secret::new(code))
 }
 
 async fn respond(stream: &mut tokio::net::TcpStream, status: &str, message: &str) -> std::io::Result<()> {

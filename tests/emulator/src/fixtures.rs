@@ -72,6 +72,13 @@ impl Fixtures {
         Self { accounts, roles }
     }
 
+    /// Every account also has these roles, after the numbered ones (`--extra-role`).
+    #[must_use]
+    pub(crate) fn with_extra_roles(mut self, names: Vec<String>) -> Self {
+        self.roles.extend(names);
+        self
+    }
+
     pub(crate) fn accounts(&self) -> &[Account] {
         &self.accounts
     }

@@ -5,7 +5,8 @@
 //! It listens on 127.0.0.1 (an ephemeral port unless `--port`), prints its base URL on stdout once listening, logs
 //! one line per request to stderr (or `--log-file`), and stops cleanly on SIGTERM or SIGINT. Point clients at it with
 //! `AWS_ENDPOINT_URL_SSO` and `AWS_ENDPOINT_URL_SSO_OIDC` (protocol.md §6.3). Tests steer it through `/_admin/`.
-//! It also serves STS (AssumeRole, GetCallerIdentity; protocol.md §12.4) at `POST /` for `AWS_ENDPOINT_URL_STS`.
+//! It also serves STS (AssumeRole, GetCallerIdentity; protocol.md §12.4) at `POST /` for `AWS_ENDPOINT_URL_STS`,
+//! and the console sign-in endpoint (`/federation`, protocol.md §13.1) for `AWSSO_SIGNIN_URL`.
 
 mod admin;
 mod api;
@@ -14,6 +15,7 @@ mod fixtures;
 mod pages;
 mod pkce;
 mod server;
+mod signin;
 mod sigv4;
 mod state;
 mod sts;
@@ -29,6 +31,7 @@ use clap::Parser;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
+use crate::fixtures::Fixtures;
 use crate::server::{App, LogSink};
 use crate::state::Config;
 
@@ -46,6 +49,10 @@ struct Cli {
     /// Number of roles in every account (`Admin`, `ReadOnly`, `Developer`, `PowerUser`, ...).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=1000))]
     roles: u32,
+    /// One more role, after the numbered ones, in every account; repeatable. Any text, so tests can serve role
+    /// names a config file cannot hold (a leading space, a tab, a line break).
+    #[arg(long, value_name = "NAME")]
+    extra_role: Vec<String>,
     /// Approve device authorizations at once and redirect `/authorize` without a consent page.
     #[arg(long)]
     auto_approve: bool,
@@ -167,8 +174,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let app = App::new(
         config,
         base_url.clone(),
-        cli.accounts as usize,
-        cli.roles as usize,
+        Fixtures::new(cli.accounts as usize, cli.roles as usize).with_extra_roles(cli.extra_role.clone()),
         sink,
     );
 

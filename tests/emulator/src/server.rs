@@ -16,7 +16,7 @@ use rand::RngExt as _;
 use crate::errors::{ERROR_TYPE_HEADER, OidcError, OidcErrorKind, PortalError, PortalErrorKind, error_type_name};
 use crate::fixtures::Fixtures;
 use crate::state::{Config, Emulator, Fault, LogEntry, RouteClass};
-use crate::{admin, api, pages, sts, sts_admin};
+use crate::{admin, api, pages, signin, sts, sts_admin};
 
 /// Current time in epoch milliseconds.
 pub(crate) fn now_ms() -> u64 {
@@ -46,8 +46,7 @@ pub(crate) struct App {
     emulator: Mutex<Emulator>,
     /// The start-up settings, restored by `POST /_admin/reset`.
     pub(crate) startup: Config,
-    accounts: usize,
-    roles: usize,
+    fixtures: Fixtures,
     pub(crate) base_url: String,
     sink: Mutex<LogSink>,
 }
@@ -55,13 +54,12 @@ pub(crate) struct App {
 pub(crate) type Shared = Arc<App>;
 
 impl App {
-    pub(crate) fn new(config: Config, base_url: String, accounts: usize, roles: usize, sink: LogSink) -> Shared {
-        let emulator = Emulator::new(config.clone(), base_url.clone(), Fixtures::new(accounts, roles));
+    pub(crate) fn new(config: Config, base_url: String, fixtures: Fixtures, sink: LogSink) -> Shared {
+        let emulator = Emulator::new(config.clone(), base_url.clone(), fixtures.clone());
         Arc::new(Self {
             emulator: Mutex::new(emulator),
             startup: config,
-            accounts,
-            roles,
+            fixtures,
             base_url,
             sink: Mutex::new(sink),
         })
@@ -74,11 +72,7 @@ impl App {
 
     /// Back to the start-up state: no clients or tokens, start-up settings, empty log and stats.
     pub(crate) fn reset(&self) {
-        *self.lock() = Emulator::new(
-            self.startup.clone(),
-            self.base_url.clone(),
-            Fixtures::new(self.accounts, self.roles),
-        );
+        *self.lock() = Emulator::new(self.startup.clone(), self.base_url.clone(), self.fixtures.clone());
     }
 }
 
@@ -101,6 +95,9 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/logout", post(api::logout))
         // STS query protocol (protocol.md §12.4).
         .route("/", post(sts::handle))
+        // Console sign-in (protocol.md §13.1).
+        .merge(signin::router())
+        .nest("/_admin/signin", signin::admin_router())
         .nest("/_admin/sts", sts_admin::router())
         .nest("/_admin", admin::router())
         .fallback(not_found)

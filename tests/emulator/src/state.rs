@@ -493,6 +493,8 @@ pub(crate) struct Emulator {
     pub(crate) stats: Stats,
     /// The emulated STS: issued keys, IAM users, role rules, calls.
     pub(crate) sts: crate::sts::Sts,
+    /// The console sign-in endpoint: tokens, console sessions, calls.
+    pub(crate) signin: crate::signin::Signin,
     log: Vec<LogEntry>,
     next_seq: u64,
     api_requests: u64,
@@ -568,6 +570,7 @@ impl Emulator {
             next_session: 1,
             stats: Stats::default(),
             sts: crate::sts::Sts::default(),
+            signin: crate::signin::Signin::default(),
             log: Vec::new(),
             next_seq: 1,
             api_requests: 0,

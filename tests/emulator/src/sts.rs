@@ -157,6 +157,8 @@ struct Key {
     session_token: Option<String>,
     expires_at_ms: Option<u64>,
     principal: Principal,
+    /// Assumed with role-session credentials (role chaining): the sign-in endpoint refuses `SessionDuration`.
+    chained: bool,
 }
 
 /// What `POST /_admin/sts/roles` sets for one role ARN. Roles without a rule may be assumed by anyone.
@@ -272,6 +274,7 @@ impl Sts {
                     account_id: account_id.to_owned(),
                     role_name: role_name.to_owned(),
                 },
+                chained: false,
             },
         );
     }
@@ -334,6 +337,7 @@ impl Sts {
                 session_token: None,
                 expires_at_ms: None,
                 principal,
+                chained: false,
             },
         );
         self.users.insert(user_name, access_key_id);
@@ -354,6 +358,22 @@ impl Sts {
             self.roles.insert(role_arn, rule);
         }
         Ok(())
+    }
+
+    /// The ARN of live session credentials the emulator issued, and whether they come from role chaining; `None`
+    /// for anything else (unknown, wrong secret or token, expired, long-term keys). For the sign-in endpoint
+    /// (protocol.md §13.1), which accepts temporary credentials only.
+    pub(crate) fn console_session(
+        &self,
+        access_key_id: &str,
+        secret: &str,
+        session_token: &str,
+        now_ms: u64,
+    ) -> Option<(String, bool)> {
+        let key = self.keys.get(access_key_id)?;
+        let live = key.expires_at_ms.is_some_and(|at| at > now_ms);
+        (live && key.secret == secret && key.session_token.as_deref() == Some(session_token))
+            .then(|| (key.principal.arn(), key.chained))
     }
 
     /// Every session credential (SSO and AssumeRole) expires now; IAM-user keys are unaffected. Returns how many
@@ -828,6 +848,7 @@ impl Emulator {
                 session_token: Some(session_token),
                 expires_at_ms: Some(expires_at_ms),
                 principal,
+                chained: caller.is_role_session(),
             },
         );
         Ok(answer)
