@@ -16,7 +16,8 @@ Environment:
   AWSSO_PROFILE        the profile a raw-credentials `use --creds` activated (read by `prompt`)
   AWSSO_PROMPT_FORMAT  the default format for `awsso prompt`
   AWSSO_LOGIN_TIMEOUT  seconds to wait for the browser in a PKCE login (default 600)
-  AWSSO_PORTAL_RATE    average requests per second to the SSO portal for `accounts`/`populate` (default 20)
+  AWSSO_PORTAL_RATE    the most requests a second `accounts`/`populate` send to the SSO portal (0.1-100000;
+                       unset: start at 50 and follow the portal's own pace, slowing down on 429s)
   BROWSER              command that opens login URLs (the URL is its last argument)
   AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC  where the SSO portal and OIDC APIs are
   NO_COLOR             disables colour

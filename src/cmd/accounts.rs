@@ -100,6 +100,8 @@ fn rows<'a>(config: &'a Config<'_>, target: &Target, accounts: &'a [Account]) ->
 /// does), every account and its roles with a progress bar on stderr, and the names remembered for offline use.
 /// Shared by `accounts` and `populate`; any failure is an error, never a partial list.
 pub(crate) fn fetch(env: &Env, target: &Target) -> anyhow::Result<Vec<Account>> {
+    // A bad AWSSO_PORTAL_RATE is reported before anything else happens.
+    let pace = accounts::Pace::from_env(env)?;
     let hint = target::login_command(target, None);
     // As `use` does: log in first only where someone can answer the browser or the device code.
     let interaction = if std::io::stderr().is_terminal() {
@@ -117,14 +119,7 @@ pub(crate) fn fetch(env: &Env, target: &Target) -> anyhow::Result<Vec<Account>> 
             Progress::Accounts(n) => bar.set_length(n as u64),
             Progress::RolesOf => bar.inc(1),
         };
-        let bucket = accounts::Bucket::from_env(env);
-        accounts::list(
-            &client::portal(&sdk),
-            token.access_token.expose(),
-            &bucket,
-            &on_progress,
-        )
-        .await
+        accounts::list(&client::portal(&sdk), token.access_token.expose(), &pace, &on_progress).await
     });
     bar.finish_and_clear();
     let accounts = listed.map_err(|e| portal_error(e, env, target, &hint))?;
@@ -167,12 +162,22 @@ fn portal_error(err: PortalError, env: &Env, target: &Target, hint: &str) -> any
     }
 }
 
-/// A progress bar on stderr while the roles come in, drawn only when stderr is a terminal.
+/// A progress line on stderr while the roles come in, drawn only when stderr is a terminal: accounts done, the
+/// current rate (accounts a second, which the portal's pace sets) and the time left at that rate.
 fn progress_bar() -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
     bar.set_style(
-        indicatif::ProgressStyle::with_template("listing roles {pos}/{len} accounts")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("listing roles {pos}/{len} accounts, {rate}, {eta} left").map_or_else(
+            |_| indicatif::ProgressStyle::default_bar(),
+            |style| {
+                style.with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0}/s", state.per_sec());
+                    },
+                )
+            },
+        ),
     );
     bar
 }

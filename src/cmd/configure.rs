@@ -611,9 +611,9 @@ fn list_accounts(
             Progress::RolesOf => bar.inc(1),
         };
         let portal = client::portal(&sdk);
-        let bucket = accounts::Bucket::from_env(env);
+        let pace = accounts::Pace::from_env(env)?;
         tokio::select! {
-            listed = accounts::list(&portal, token, &bucket, &on_progress) => Ok(listed),
+            listed = accounts::list(&portal, token, &pace, &on_progress) => Ok(listed),
             _ = tokio::signal::ctrl_c() => Err(Error::Cancelled),
         }
     });

@@ -6,5 +6,6 @@ pub(crate) mod client;
 pub(crate) mod creds;
 pub(crate) mod login;
 pub(crate) mod names;
+pub(crate) mod pace;
 pub(crate) mod store;
 pub(crate) mod target;
