@@ -13,9 +13,11 @@
 //!   Successes climb back quickly towards the rate of that cut, then probe above it slowly ([`PROBE_GROWTH`] per
 //!   success, so the probing costs about one 429 in a few hundred requests at any rate).
 //!
-//! A 429 for a request sent before the last cut says nothing new, so it does not cut again. The rate never goes below
-//! [`MIN_RATE`], nor below [`FLOOR_SHARE`] of the best success rate seen, so 429s that have nothing to do with the
-//! rate (a portal that throttles every Nth request whatever the pace) cannot grind a listing to a halt.
+//! A 429 for a request sent before the last cut says nothing new, so it does not cut again. Once steady, a lone 429
+//! does not cut either: it takes [`GATE`] among the last [`RECENT`] answers (above its rate the portal refuses a
+//! growing share; a stray 429 now and then costs nothing, while cutting for each one would let a portal that refuses
+//! every Nth request whatever the pace drive the rate down for ever). And the rate never goes below [`MIN_RATE`],
+//! nor below [`FLOOR_SHARE`] of the best success rate seen.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -41,6 +43,11 @@ const APPROACH: f64 = 0.05;
 const PROBE_GROWTH: f64 = 0.003;
 /// Successes after a cut that end the recovery.
 const RECOVER_SUCCESSES: u32 = 3;
+/// How many of the last answers are remembered to decide on a steady cut (at most 64: they are bits of a `u64`).
+const RECENT: u32 = 50;
+/// 429s among the last [`RECENT`] answers that make a steady cut (6%: above the rate, the share of 429s grows;
+/// 429s that come whatever the rate, below that share, are only retried).
+const GATE: u32 = 3;
 /// The lowest rate, in requests a second (unless the ceiling is lower).
 const MIN_RATE: f64 = 1.0;
 /// The rate never drops below this share of the best success rate seen over a [`WINDOW`].
@@ -140,6 +147,8 @@ struct State {
     window_successes: u32,
     /// The best success rate over a whole window so far.
     peak: f64,
+    /// The last [`RECENT`] answers, newest in bit 0: 1 for a 429.
+    recent: u64,
 }
 
 impl State {
@@ -158,6 +167,7 @@ impl State {
             window_start: now,
             window_successes: 0,
             peak: 0.0,
+            recent: 0,
         }
     }
 
@@ -177,11 +187,16 @@ impl State {
         Duration::from_secs_f64(1.0 / self.rate)
     }
 
+    fn remember(&mut self, throttled: bool) {
+        self.recent = ((self.recent << 1) | u64::from(throttled)) & ((1 << RECENT) - 1);
+    }
+
     fn after_last_cut(&self, granted: Instant) -> bool {
         self.last_cut.is_none_or(|cut| granted >= cut)
     }
 
     fn succeeded(&mut self, granted: Instant, now: Instant) {
+        self.remember(false);
         let elapsed = now.saturating_duration_since(self.window_start);
         if elapsed >= WINDOW {
             self.peak = self.peak.max(f64::from(self.window_successes) / elapsed.as_secs_f64());
@@ -208,6 +223,7 @@ impl State {
     }
 
     fn throttled(&mut self, granted: Instant, now: Instant) {
+        self.remember(true);
         if !self.after_last_cut(granted) {
             return;
         }
@@ -219,6 +235,9 @@ impl State {
             Phase::Recover if self.since_cut == 0 => self.rate /= 2.0,
             Phase::Recover | Phase::Steady => {
                 self.phase = Phase::Steady;
+                if self.recent.count_ones() < GATE {
+                    return;
+                }
                 self.last_max = Some(self.rate);
                 let mut rate = self.rate * BETA;
                 if let Some(cut) = self.last_cut
@@ -302,6 +321,36 @@ mod tests {
         // Three successes in one second since the cut: the portal sustains about 3 a second, not 0.9 x 12.5.
         assert!((s.rate - 3.0).abs() < 0.01, "{}", s.rate);
         assert_eq!(s.last_max, Some(12.5));
+    }
+
+    #[test]
+    fn once_steady_a_stray_429_does_not_cut_but_a_run_of_them_does() {
+        let t0 = Instant::now();
+        let mut s = State::new(None, t0);
+        s.throttled(t0, t0 + ms(1));
+        let mut t = 10;
+        let mut answer = |s: &mut State, throttled: bool| {
+            t += 40; // 25 a second, the rate
+            if throttled {
+                s.throttled(t0 + ms(t), t0 + ms(t + 1));
+            } else {
+                s.succeeded(t0 + ms(t), t0 + ms(t + 1));
+            }
+        };
+        for _ in 0..RECENT {
+            answer(&mut s, false);
+        }
+        assert_eq!(s.phase, Phase::Steady);
+        assert_rate(&s, 25.0);
+        // Every 25th answer a 429, whatever the rate: two in the last 50, never a cut.
+        for i in 1..=200 {
+            answer(&mut s, i % 25 == 0);
+            assert_rate(&s, 25.0);
+        }
+        // Three close together: a cut.
+        answer(&mut s, true);
+        answer(&mut s, true);
+        assert!(s.rate < 25.0 * BETA + 1e-9, "{}", s.rate);
     }
 
     #[test]
