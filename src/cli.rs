@@ -15,13 +15,16 @@ Environment:
   AWSSO_SHELL          shell syntax for `use`/`unset` when --shell is absent (else guessed from $SHELL)
   AWSSO_PROFILE        the profile a raw-credentials `use --creds` activated (read by `prompt`)
   AWSSO_PROMPT_FORMAT  the default format for `awsso prompt`
-  AWSSO_LOGIN_TIMEOUT  seconds to wait for the browser in a PKCE login (default 600)
-  AWSSO_PORTAL_RATE    average requests per second to the SSO portal for `accounts`/`populate` (default 20)
+  AWSSO_LOGIN_TIMEOUT  seconds to wait for the browser in a PKCE login (1-86400, default 600)
+  AWSSO_MFA_CODE       the current MFA code for a role chain with mfa_serial, where nobody can type it
+  AWSSO_PORTAL_RATE    the most requests a second `accounts`/`populate` send to the SSO portal (0.1-100000;
+                       unset: start at 50 and follow the portal's own pace, slowing down on 429s)
   AWSSO_DIR_STATE      internal: what the per-directory hook of `init` hands awsso about the last switch
   AWSSO_SIGNIN_URL     base URL of the console federation endpoint (default https://signin.aws.amazon.com, or
                        the partition's); for the emulator and the sandbox
   BROWSER              command that opens login and console URLs (the URL is its last argument)
-  AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC  where the SSO portal and OIDC APIs are
+  AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_STS  where the SSO portal, OIDC and STS
+                       APIs are (nothing else redirects them)
   NO_COLOR             disables colour
 
 Set up your shell with one line (see `awsso init --help`):

@@ -1,30 +1,39 @@
 //! What an SSO session can reach, from the portal API (protocol.md §5): `ListAccounts`, then `ListAccountRoles` for
-//! every account, [`CONCURRENCY`] at a time, each paged to the end.
+//! every account, [`CONCURRENCY`] at a time, each paged to the end, at the portal's own pace ([`Pace`]).
 //!
-//! Throttling: every call first goes through the SDK's standard retry (3 attempts with full-jitter exponential
-//! backoff and a retry quota shared by the client; `AWS_MAX_ATTEMPTS`/`max_attempts` still apply). A call that is
-//! still throttled after that is retried here [`THROTTLE_ROUNDS`] more times, after a full-jitter exponential
-//! pause. Only a 429 `TooManyRequestsException` gets these extra rounds: it is the portal asking us to slow down,
-//! which waiting does fix, and an organisation with hundreds of accounts hits it. Raising the SDK's attempts for
-//! everything instead would also make an unreachable portal or a dead network take many seconds to report.
+//! Retries are done here, not by the SDK (its retry is turned off for these calls), so that the pace sees every
+//! 429 `TooManyRequestsException` and every retry waits for its turn like any other request:
+//! * a 429 tells the pace to slow down, and the request goes again after a full-jitter pause, up to
+//!   [`THROTTLE_ATTEMPTS`] times in all;
+//! * a transient failure (a 5xx, a timeout, no connection, an unreadable answer) goes again after a full-jitter
+//!   exponential pause, as the SDK's standard retry would, up to its `max_attempts` (`AWS_MAX_ATTEMPTS`, default 3);
+//! * anything else (401, 403, 400...) ends the listing at once.
 
 use std::time::Duration;
 
+use aws_sdk_sso::config::retry::RetryConfig;
 use aws_sdk_sso::error::{ProvideErrorMetadata, SdkError};
 use futures_util::{StreamExt as _, TryStreamExt as _};
 
+pub(crate) use crate::sso::pace::Pace;
+
 use crate::sso::client;
 
-/// `ListAccountRoles` calls in flight at once. The portal throttles bursts; eight keeps a large organisation quick
-/// without provoking it much.
+/// `ListAccountRoles` calls in flight at once: the pace decides how many go a second, this bounds how many wait for
+/// an answer (eight keep a 200-a-second portal busy even at 30 ms a request).
 pub(crate) const CONCURRENCY: usize = 8;
 /// The largest page the portal serves (1–100), so a large organisation takes the fewest requests.
 const PAGE_SIZE: i32 = 100;
-/// Extra rounds for a call the SDK's own retry gave up on because of throttling.
-pub(crate) const THROTTLE_ROUNDS: u32 = 3;
-/// The first pause's ceiling; it doubles each round, up to `THROTTLE_CAP`.
-const THROTTLE_BASE: Duration = Duration::from_millis(500);
-const THROTTLE_CAP: Duration = Duration::from_secs(8);
+/// Attempts of one request answered 429 before the listing gives up: with the pace halving at each, a portal that
+/// refuses everything is reported within a few seconds.
+pub(crate) const THROTTLE_ATTEMPTS: u32 = 8;
+/// Attempts of one request that failed transiently, unless the SDK config says otherwise (its standard default).
+const TRANSIENT_ATTEMPTS: u32 = 3;
+/// The ceiling of the first pause after a 429; it doubles each time, up to [`PAUSE_CAP`].
+const THROTTLE_BASE: Duration = Duration::from_millis(50);
+/// The ceiling of the first pause after a transient failure; it doubles each time, up to [`PAUSE_CAP`].
+const TRANSIENT_BASE: Duration = Duration::from_millis(500);
+const PAUSE_CAP: Duration = Duration::from_secs(8);
 
 /// One account and the roles the session may assume in it, sorted by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +48,7 @@ pub(crate) struct Account {
 pub(crate) enum PortalError {
     /// 401 `UnauthorizedException`: the token was revoked (signed out elsewhere) or has expired.
     Unauthorized,
-    /// Still 429 `TooManyRequestsException` after every retry.
+    /// Still 429 `TooManyRequestsException` after [`THROTTLE_ATTEMPTS`].
     Throttled,
     /// No answer: could not connect, or timed out (described in one line).
     Unreachable(String),
@@ -52,16 +61,16 @@ pub(crate) enum PortalError {
 pub(crate) async fn list(
     portal: &aws_sdk_sso::Client,
     token: &str,
-    bucket: &Bucket,
+    pace: &Pace,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Vec<Account>, PortalError> {
-    let mut accounts = list_accounts(portal, token, bucket).await?;
+    let mut accounts = list_accounts(portal, token, pace).await?;
     progress(Progress::Accounts(accounts.len()));
     let ids: Vec<(usize, String)> = accounts.iter().map(|a| a.id.clone()).enumerate().collect();
     // At most CONCURRENCY futures exist at a time; the first error drops the rest, cancelling their requests.
     let roles: Vec<(usize, Vec<String>)> = futures_util::stream::iter(ids)
         .map(|(i, id)| async move {
-            let roles = list_roles(portal, token, bucket, &id).await?;
+            let roles = list_roles(portal, token, pace, &id).await?;
             progress(Progress::RolesOf);
             Ok::<_, PortalError>((i, roles))
         })
@@ -85,24 +94,22 @@ pub(crate) enum Progress {
     RolesOf,
 }
 
-async fn list_accounts(
-    portal: &aws_sdk_sso::Client,
-    token: &str,
-    bucket: &Bucket,
-) -> Result<Vec<Account>, PortalError> {
+async fn list_accounts(portal: &aws_sdk_sso::Client, token: &str, pace: &Pace) -> Result<Vec<Account>, PortalError> {
     let mut accounts = Vec::new();
     let mut next: Option<String> = None;
     loop {
-        let page = patiently(bucket, || {
+        let reply = patiently(portal, pace, || {
             portal
                 .list_accounts()
                 .access_token(token)
                 .max_results(PAGE_SIZE)
                 .set_next_token(next.clone())
+                .customize()
+                .config_override(no_sdk_retry())
                 .send()
         })
         .await?;
-        accounts.extend(page.account_list().iter().filter_map(|a| {
+        accounts.extend(reply.account_list().iter().filter_map(|a| {
             Some(Account {
                 id: a.account_id()?.to_owned(),
                 name: a.account_name().unwrap_or_default().to_owned(),
@@ -110,7 +117,7 @@ async fn list_accounts(
                 roles: Vec::new(),
             })
         }));
-        match next_page(next.as_deref(), page.next_token()) {
+        match next_page(next.as_deref(), reply.next_token()) {
             Some(token) => next = Some(token),
             None => break,
         }
@@ -124,24 +131,31 @@ async fn list_accounts(
 async fn list_roles(
     portal: &aws_sdk_sso::Client,
     token: &str,
-    bucket: &Bucket,
+    pace: &Pace,
     account_id: &str,
 ) -> Result<Vec<String>, PortalError> {
     let mut roles = Vec::new();
     let mut next: Option<String> = None;
     loop {
-        let page = patiently(bucket, || {
+        let reply = patiently(portal, pace, || {
             portal
                 .list_account_roles()
                 .access_token(token)
                 .account_id(account_id)
                 .max_results(PAGE_SIZE)
                 .set_next_token(next.clone())
+                .customize()
+                .config_override(no_sdk_retry())
                 .send()
         })
         .await?;
-        roles.extend(page.role_list().iter().filter_map(|r| r.role_name().map(str::to_owned)));
-        match next_page(next.as_deref(), page.next_token()) {
+        roles.extend(
+            reply
+                .role_list()
+                .iter()
+                .filter_map(|r| r.role_name().map(str::to_owned)),
+        );
+        match next_page(next.as_deref(), reply.next_token()) {
             Some(token) => next = Some(token),
             None => break,
         }
@@ -157,95 +171,90 @@ fn next_page(sent: Option<&str>, received: Option<&str>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Run `call` (one SDK request, with the SDK's own retries), and when it still ends in throttling, pause and run
-/// it again, up to `THROTTLE_ROUNDS` more times.
-async fn patiently<T, E, R, F, Fut>(bucket: &Bucket, mut call: F) -> Result<T, PortalError>
+/// Our retries replace the SDK's for the listing calls (see the module doc).
+fn no_sdk_retry() -> aws_sdk_sso::config::Builder {
+    aws_sdk_sso::config::Builder::default().retry_config(RetryConfig::disabled())
+}
+
+/// Run `call` (one SDK request, without the SDK's retry) when the pace allows, telling the pace how it went, and
+/// retry it as the module doc says.
+async fn patiently<T, E, R, F, Fut>(portal: &aws_sdk_sso::Client, pace: &Pace, mut call: F) -> Result<T, PortalError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, SdkError<E, R>>>,
     E: ProvideErrorMetadata + std::error::Error,
+    R: HasStatus,
 {
-    let mut round = 0;
+    let transient_attempts = portal
+        .config()
+        .retry_config()
+        .map_or(TRANSIENT_ATTEMPTS, RetryConfig::max_attempts)
+        .max(1);
+    let (mut throttled, mut failed) = (0u32, 0u32);
     loop {
-        bucket.take().await;
+        let granted = pace.take().await;
         let err = match call().await {
-            Ok(value) => return Ok(value),
+            Ok(value) => {
+                pace.succeeded(granted);
+                return Ok(value);
+            }
             Err(err) => err,
         };
-        match err.as_service_error().and_then(ProvideErrorMetadata::code) {
+        let code = err.as_service_error().and_then(ProvideErrorMetadata::code);
+        let pause = match code {
             Some("UnauthorizedException") => return Err(PortalError::Unauthorized),
-            Some("TooManyRequestsException") if round < THROTTLE_ROUNDS => {
-                tokio::time::sleep(backoff(round, random_fraction())).await;
-                round += 1;
+            Some("TooManyRequestsException") => {
+                pace.throttled(granted);
+                throttled += 1;
+                if throttled >= THROTTLE_ATTEMPTS {
+                    return Err(PortalError::Throttled);
+                }
+                backoff(THROTTLE_BASE, throttled - 1, random_fraction())
             }
-            Some("TooManyRequestsException") => return Err(PortalError::Throttled),
-            _ if matches!(err, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)) => {
-                return Err(PortalError::Unreachable(client::describe(&err)));
+            _ if is_transient(&err) => {
+                failed += 1;
+                if failed >= transient_attempts {
+                    return Err(match err {
+                        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+                            PortalError::Unreachable(client::describe(&err))
+                        }
+                        _ => PortalError::Other(client::describe(&err)),
+                    });
+                }
+                backoff(TRANSIENT_BASE, failed - 1, random_fraction())
             }
             _ => return Err(PortalError::Other(client::describe(&err))),
-        }
-    }
-}
-
-/// The default average request rate to the portal, per second (`AWSSO_PORTAL_RATE` changes it). IAM Identity
-/// Center throttles each caller to a modest rate; staying under it beats being told to back off thousands of times
-/// in a 2,000-account organisation.
-pub(crate) const DEFAULT_RATE: f64 = 20.0;
-
-/// A token bucket shared by every request of one listing: on average at most `rate` requests a second, in bursts
-/// of up to `rate`. Retries take tokens too, so a throttled portal is not hammered.
-pub(crate) struct Bucket {
-    rate: f64,
-    state: std::sync::Mutex<(f64, std::time::Instant)>,
-}
-
-impl Bucket {
-    pub(crate) fn new(rate: f64) -> Self {
-        let rate = if rate.is_finite() && rate > 0.0 {
-            rate
-        } else {
-            DEFAULT_RATE
         };
-        Self {
-            rate,
-            state: std::sync::Mutex::new((rate, std::time::Instant::now())),
-        }
-    }
-
-    /// From `AWSSO_PORTAL_RATE` (requests a second), else [`DEFAULT_RATE`].
-    pub(crate) fn from_env(env: &crate::env::Env) -> Self {
-        Self::new(
-            env.get("AWSSO_PORTAL_RATE")
-                .and_then(|r| r.parse().ok())
-                .unwrap_or(DEFAULT_RATE),
-        )
-    }
-
-    /// Wait for a token.
-    pub(crate) async fn take(&self) {
-        loop {
-            let wait = {
-                let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                let now = std::time::Instant::now();
-                let (tokens, last) = *state;
-                let tokens = (tokens + now.duration_since(last).as_secs_f64() * self.rate).min(self.rate);
-                if tokens >= 1.0 {
-                    *state = (tokens - 1.0, now);
-                    return;
-                }
-                *state = (tokens, now);
-                Duration::from_secs_f64((1.0 - tokens) / self.rate)
-            };
-            tokio::time::sleep(wait).await;
-        }
+        tokio::time::sleep(pause).await;
     }
 }
 
-/// "Full jitter" (as the SDK does): a uniformly random pause below a ceiling that doubles every round.
-fn backoff(round: u32, fraction: f64) -> Duration {
-    let ceiling = THROTTLE_BASE
-        .saturating_mul(1u32.checked_shl(round).unwrap_or(u32::MAX))
-        .min(THROTTLE_CAP);
+/// What the SDK's standard retry would try again: no answer, an unreadable one, or a 5xx.
+fn is_transient<E, R: HasStatus>(err: &SdkError<E, R>) -> bool {
+    match err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => true,
+        SdkError::ServiceError(e) => e.raw().status() >= 500,
+        _ => false,
+    }
+}
+
+/// The HTTP status of a raw response (a trait only so that `patiently` stays generic over the operation).
+trait HasStatus {
+    fn status(&self) -> u16;
+}
+
+impl HasStatus for aws_sdk_sso::config::http::HttpResponse {
+    fn status(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
+
+/// "Full jitter" (as the SDK does): a uniformly random pause below a ceiling that starts at `base` and doubles with
+/// every `attempt`, up to [`PAUSE_CAP`].
+fn backoff(base: Duration, attempt: u32, fraction: f64) -> Duration {
+    let ceiling = base
+        .saturating_mul(1u32.checked_shl(attempt).unwrap_or(u32::MAX))
+        .min(PAUSE_CAP);
     ceiling.mul_f64(fraction.clamp(0.0, 1.0))
 }
 
@@ -265,13 +274,14 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap_with_full_jitter() {
-        assert_eq!(backoff(0, 1.0), Duration::from_millis(500));
-        assert_eq!(backoff(1, 1.0), Duration::from_secs(1));
-        assert_eq!(backoff(2, 1.0), Duration::from_secs(2));
-        assert_eq!(backoff(6, 1.0), THROTTLE_CAP);
-        assert_eq!(backoff(40, 1.0), THROTTLE_CAP, "no overflow");
-        assert_eq!(backoff(2, 0.0), Duration::ZERO);
-        assert_eq!(backoff(2, 0.25), Duration::from_millis(500));
+        assert_eq!(backoff(TRANSIENT_BASE, 0, 1.0), Duration::from_millis(500));
+        assert_eq!(backoff(TRANSIENT_BASE, 1, 1.0), Duration::from_secs(1));
+        assert_eq!(backoff(TRANSIENT_BASE, 2, 1.0), Duration::from_secs(2));
+        assert_eq!(backoff(TRANSIENT_BASE, 6, 1.0), PAUSE_CAP);
+        assert_eq!(backoff(TRANSIENT_BASE, 40, 1.0), PAUSE_CAP, "no overflow");
+        assert_eq!(backoff(TRANSIENT_BASE, 2, 0.0), Duration::ZERO);
+        assert_eq!(backoff(TRANSIENT_BASE, 2, 0.25), Duration::from_millis(500));
+        assert_eq!(backoff(THROTTLE_BASE, 3, 1.0), Duration::from_millis(400));
         let f = random_fraction();
         assert!((0.0..1.0).contains(&f));
     }

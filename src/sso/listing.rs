@@ -24,6 +24,8 @@ pub(crate) fn reachable(
     force: bool,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> anyhow::Result<Vec<Account>> {
+    // A bad AWSSO_PORTAL_RATE is reported before anything else happens.
+    let pace = accounts::Pace::from_env(env)?;
     let hint = target::login_command(target, None);
     let mut interaction = match interaction {
         Interaction::Allowed(opts) => Interaction::Allowed(Options { force, ..opts }),
@@ -34,9 +36,8 @@ pub(crate) fn reachable(
         let listed = client::block_on(async {
             let sdk = client::sdk_config(&target.region).await;
             let portal = client::portal(env, &sdk)?;
-            let bucket = accounts::Bucket::from_env(env);
             tokio::select! {
-                listed = accounts::list(&portal, token.access_token.expose(), &bucket, progress) => Ok(listed),
+                listed = accounts::list(&portal, token.access_token.expose(), &pace, progress) => Ok(listed),
                 _ = tokio::signal::ctrl_c() => Err(Error::Cancelled),
             }
         })??;

@@ -7,6 +7,7 @@ pub(crate) mod creds;
 pub(crate) mod listing;
 pub(crate) mod login;
 pub(crate) mod names;
+pub(crate) mod pace;
 pub(crate) mod registration;
 pub(crate) mod role_cache;
 pub(crate) mod target;

@@ -1,4 +1,5 @@
-//! The progress bar on stderr while a portal listing comes in, drawn only when stderr is a terminal.
+//! The progress line on stderr while a portal listing comes in (accounts done, rate, time left), drawn only when
+//! stderr is a terminal.
 
 use crate::sso::accounts::Progress;
 
@@ -7,9 +8,20 @@ pub(crate) struct ListingBar(indicatif::ProgressBar);
 impl ListingBar {
     pub(crate) fn new() -> Self {
         let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
+        // Accounts done, the current rate (accounts a second, which the portal's pace sets) and the time left.
         bar.set_style(
-            indicatif::ProgressStyle::with_template("listing roles {pos}/{len} accounts")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template("listing roles {pos}/{len} accounts, {rate}, {eta} left")
+                .map_or_else(
+                    |_| indicatif::ProgressStyle::default_bar(),
+                    |style| {
+                        style.with_key(
+                            "rate",
+                            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                                let _ = write!(w, "{:.0}/s", state.per_sec());
+                            },
+                        )
+                    },
+                ),
         );
         Self(bar)
     }

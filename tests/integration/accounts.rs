@@ -189,12 +189,35 @@ fn a_429_storm_ends_with_one_clear_line() {
     let took = started.elapsed();
     let err = assert_clean_failure(&out, 1, "429 TooManyRequestsException");
     assert!(err.contains("wait a minute"), "{err}");
-    // The SDK's 3 attempts, then 3 more rounds of them after longer pauses: 12 requests, all throttled.
+    // Eight attempts of the first request, the pace slowing down at each: 8 requests, all throttled.
     let stats = emu.stats();
-    assert_eq!(stats["throttled"].as_u64(), Some(12), "{stats}");
+    assert_eq!(stats["throttled"].as_u64(), Some(8), "{stats}");
     assert_eq!(stats["list_accounts"].as_u64(), Some(0));
     assert!(took.as_secs() < 60, "gave up after {took:?}");
     assert!(!names_path(&sb).exists(), "nothing remembered from a failed listing");
+}
+
+#[test]
+fn a_bad_awsso_portal_rate_is_a_usage_error_before_any_request() {
+    let emu = Emulator::start(&["--auto-approve"]);
+    let sb = sandbox(&emu);
+    login(&sb);
+    let config = std::fs::read_to_string(sb.path(".aws/config")).unwrap();
+    emu.admin("POST", "reset-stats", "");
+    // (An empty one is unset, as AWS tools treat empty variables.)
+    for bad in ["abc", "0", "-1", "1e-300", "1e-10", "inf", "NaN", "100001", " 5"] {
+        for command in [&["accounts", "--json"][..], &["populate"]] {
+            let out = sb.awsso(command).env("AWSSO_PORTAL_RATE", bad).output().unwrap();
+            let err = assert_clean_failure(&out, 2, &format!("AWSSO_PORTAL_RATE=`{bad}` is not a rate"));
+            assert!(err.contains("from 0.1 to 100000"), "{err}");
+        }
+    }
+    assert_eq!(emu.stats()["portal_requests"].as_u64(), Some(0), "no request was sent");
+    assert_eq!(std::fs::read_to_string(sb.path(".aws/config")).unwrap(), config);
+    assert!(!names_path(&sb).exists());
+    // A good one works, whatever its form.
+    let sb = sb.env("AWSSO_PORTAL_RATE", "2.5e1");
+    assert_eq!(accounts_json(&sb).len(), 9);
 }
 
 #[test]

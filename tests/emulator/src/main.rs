@@ -92,6 +92,12 @@ struct Cli {
     /// Answer every Nth portal request with 429 TooManyRequestsException (0 = never).
     #[arg(long, default_value_t = 0, value_name = "N")]
     throttle_every: u64,
+    /// Serve at most R portal requests a second (a token bucket; 0 = no limit); beyond it 429 TooManyRequestsException.
+    #[arg(long, default_value_t = 0.0, value_name = "R")]
+    rate_limit: f64,
+    /// The --rate-limit bucket's burst: requests served at once after a pause (0 = R, one second's worth).
+    #[arg(long, default_value_t = 0.0, value_name = "B")]
+    rate_burst: f64,
     /// Probability (0-1) that an API request gets a 500 InternalServerException.
     #[arg(long, default_value_t = 0.0, value_name = "P")]
     error_rate: f64,
@@ -123,6 +129,8 @@ impl Cli {
             rotate_refresh_tokens: !self.no_refresh_token_rotation,
             default_page_size: usize::from(self.default_page_size),
             throttle_every: self.throttle_every,
+            rate_limit: self.rate_limit,
+            rate_burst: self.rate_burst,
             error_rate: self.error_rate,
             error_every: self.error_every,
             latency_ms: self.latency_ms,

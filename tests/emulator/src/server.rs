@@ -120,7 +120,8 @@ async fn not_found(request: Request) -> Response {
 }
 
 /// Added latency, injected 5xx and 429 (the flags `--latency-ms`, `--error-rate`, `--error-every`,
-/// `--throttle-every`, or `POST /_admin/config`). Admin routes are exempt.
+/// `--throttle-every`, `--rate-limit`/`--rate-burst`, or `POST /_admin/config`). Admin routes are exempt. The rate
+/// limit is checked when the request arrives, before the latency, as a real portal's front door would.
 async fn inject_faults(State(app): State<Shared>, request: Request, next: Next) -> Response {
     let class = RouteClass::of(request.uri().path());
     if class == RouteClass::Admin {

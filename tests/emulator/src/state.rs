@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::time::Instant;
 
 use rand::RngExt as _;
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,11 @@ pub(crate) struct Config {
     pub(crate) default_page_size: usize,
     /// Answer every Nth portal request with 429 `TooManyRequestsException` (0 = never).
     pub(crate) throttle_every: u64,
+    /// Serve at most this many portal requests a second, as a token bucket of `rate_burst` tokens (0 = no limit);
+    /// a request that finds it empty gets 429 `TooManyRequestsException`, as a real portal's throttling does.
+    pub(crate) rate_limit: f64,
+    /// The bucket's size (the most requests served at once after a pause); 0 means `rate_limit`, one second's worth.
+    pub(crate) rate_burst: f64,
     /// Probability (0.0–1.0) that an OIDC or portal API request gets a 500 `InternalServerException`.
     pub(crate) error_rate: f64,
     /// Answer every Nth OIDC or portal API request with a 500 (0 = never); the deterministic twin of `error_rate`.
@@ -90,6 +96,8 @@ impl Default for Config {
             rotate_refresh_tokens: true,
             default_page_size: 20,
             throttle_every: 0,
+            rate_limit: 0.0,
+            rate_burst: 0.0,
             error_rate: 0.0,
             error_every: 0,
             latency_ms: 0,
@@ -113,6 +121,8 @@ pub(crate) struct ConfigPatch {
     rotate_refresh_tokens: Option<bool>,
     default_page_size: Option<usize>,
     throttle_every: Option<u64>,
+    rate_limit: Option<f64>,
+    rate_burst: Option<f64>,
     error_rate: Option<f64>,
     error_every: Option<u64>,
     latency_ms: Option<u64>,
@@ -126,6 +136,11 @@ impl Config {
     pub(crate) fn validate(&self) -> Result<(), String> {
         if !(0.0..=1.0).contains(&self.error_rate) {
             return Err(format!("error_rate must be between 0 and 1, not {}", self.error_rate));
+        }
+        for (name, value) in [("rate_limit", self.rate_limit), ("rate_burst", self.rate_burst)] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(format!("{name} must be a number of requests, 0 or more, not {value}"));
+            }
         }
         if !(1..=100).contains(&self.default_page_size) {
             return Err(format!(
@@ -153,6 +168,8 @@ impl Config {
             rotate_refresh_tokens,
             default_page_size,
             throttle_every,
+            rate_limit,
+            rate_burst,
             error_rate,
             error_every,
             latency_ms,
@@ -423,7 +440,12 @@ pub(crate) struct Stats {
     /// Successful STS AssumeRole and GetCallerIdentity calls (`crate::sts`).
     pub(crate) assume_role: u64,
     pub(crate) get_caller_identity: u64,
+    /// Portal requests answered 429, by `throttle_every` or by the `rate_limit` bucket.
     pub(crate) throttled: u64,
+    /// Of those, the ones the `rate_limit` bucket refused.
+    pub(crate) rate_limited: u64,
+    /// Portal requests answered, whatever the outcome (the denominator of a 429 fraction).
+    pub(crate) portal_requests: u64,
     pub(crate) injected_errors: u64,
     /// The most non-admin requests that were being served at once (latency included), so a test can see how
     /// much concurrency a client really used.
@@ -501,6 +523,8 @@ pub(crate) struct Emulator {
     portal_requests: u64,
     /// Non-admin requests being served right now (see `Stats::max_in_flight`).
     in_flight: u64,
+    /// The `rate_limit` bucket: tokens left and when it was last filled (`None`: full).
+    bucket: Option<(f64, Instant)>,
 }
 
 fn required(value: Option<String>, member: &str) -> Result<String, OidcError> {
@@ -576,6 +600,7 @@ impl Emulator {
             api_requests: 0,
             portal_requests: 0,
             in_flight: 0,
+            bucket: None,
         }
     }
 
@@ -1162,7 +1187,12 @@ impl Emulator {
 
     pub(crate) fn apply_config(&mut self, patch: &ConfigPatch) -> Result<(), String> {
         let before = (self.config.throttle_every, self.config.error_every);
+        let limit = (self.config.rate_limit, self.config.rate_burst);
         self.config.apply(patch)?;
+        // A new limit starts with a full bucket.
+        if (self.config.rate_limit, self.config.rate_burst) != limit {
+            self.bucket = None;
+        }
         // Count afresh after a change, so "every Nth request" counts from the change.
         if self.config.throttle_every != before.0 {
             self.portal_requests = 0;
@@ -1195,7 +1225,35 @@ impl Emulator {
             self.stats.throttled += 1;
             return Some(Fault::Throttle);
         }
+        if class == RouteClass::Portal && !self.take_token(Instant::now()) {
+            self.stats.throttled += 1;
+            self.stats.rate_limited += 1;
+            return Some(Fault::Throttle);
+        }
         None
+    }
+
+    /// One token from the `rate_limit` bucket at `now`: `rate_limit` tokens a second fill it up to `rate_burst`
+    /// (`rate_limit` when 0). Always true without a limit.
+    pub(crate) fn take_token(&mut self, now: Instant) -> bool {
+        let rate = self.config.rate_limit;
+        if rate <= 0.0 {
+            return true;
+        }
+        let burst = if self.config.rate_burst > 0.0 {
+            self.config.rate_burst
+        } else {
+            rate
+        };
+        let (tokens, filled) = self.bucket.unwrap_or((burst, now));
+        let tokens = (tokens + now.saturating_duration_since(filled).as_secs_f64() * rate).min(burst);
+        let (left, served) = if tokens >= 1.0 {
+            (tokens - 1.0, true)
+        } else {
+            (tokens, false)
+        };
+        self.bucket = Some((left, now.max(filled)));
+        served
     }
 
     /// A non-admin request has arrived; `end_request` follows once it is answered.
@@ -1215,6 +1273,9 @@ impl Emulator {
             .requests
             .entry(format!("{} {}", entry.method, entry.path))
             .or_default() += 1;
+        if RouteClass::of(&entry.path) == RouteClass::Portal {
+            self.stats.portal_requests += 1;
+        }
         entry.seq = self.next_seq;
         self.next_seq += 1;
         self.log.push(entry);
@@ -1961,6 +2022,7 @@ mod tests {
             [None, Some(Fault::InternalError), None, Some(Fault::InternalError)]
         );
         assert_eq!(emu.stats.injected_errors, 3);
+        assert_eq!(emu.stats.rate_limited, 0, "no rate limit by default");
     }
 
     #[test]
@@ -2024,5 +2086,38 @@ mod tests {
         emu.end_request();
         emu.begin_request();
         assert_eq!(emu.stats.max_in_flight, 2);
+    }
+
+    #[test]
+    fn the_rate_limit_is_a_token_bucket_of_portal_requests() {
+        let mut emu = emulator(Config::default());
+        emu.apply_config(&serde_json::from_str(r#"{"rate_limit":10}"#).unwrap())
+            .unwrap();
+        let t0 = Instant::now();
+        let ms = |n: u64| t0 + std::time::Duration::from_millis(n);
+        // A full bucket: a burst of 10 (one second's worth), then empty.
+        assert!((0..10).all(|_| emu.take_token(t0)));
+        assert!(!emu.take_token(t0));
+        assert!(!emu.take_token(ms(50)), "half a token");
+        assert!(emu.take_token(ms(100)), "one token 100 ms after the last");
+        assert!(!emu.take_token(ms(150)));
+        // It fills up to the burst and no further.
+        assert!((0..10).all(|_| emu.take_token(ms(60_000))));
+        assert!(!emu.take_token(ms(60_000)));
+
+        emu.apply_config(&serde_json::from_str(r#"{"rate_burst":2}"#).unwrap())
+            .unwrap();
+        assert!(
+            emu.take_token(ms(60_000)) && emu.take_token(ms(60_000)),
+            "a new limit starts full"
+        );
+        assert!(!emu.take_token(ms(60_000)));
+
+        assert_eq!(emu.fault_for(RouteClass::Portal, 0.5), Some(Fault::Throttle));
+        assert_eq!(emu.fault_for(RouteClass::Oidc, 0.5), None, "OIDC is not limited");
+        assert_eq!((emu.stats.throttled, emu.stats.rate_limited), (1, 1));
+
+        let patch = |json: &str| serde_json::from_str::<ConfigPatch>(json).unwrap();
+        assert!(emu.apply_config(&patch(r#"{"rate_limit":-1}"#)).is_err());
     }
 }
