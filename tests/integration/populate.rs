@@ -49,7 +49,6 @@ fn config(sb: &Sandbox) -> String {
     std::fs::read_to_string(sb.path(".aws/config")).unwrap()
 }
 
-#[cfg(feature = "real-tools")]
 fn populated(text: &str) -> usize {
     text.matches("awsso_populated = true").count()
 }
