@@ -14,6 +14,7 @@ mod dirs;
 mod hardening;
 mod interactive;
 mod login;
+mod newuser;
 #[cfg(feature = "real-tools")]
 mod nu;
 mod populate;

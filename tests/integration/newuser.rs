@@ -1,0 +1,165 @@
+//! What a new user trips on (issue 15): the picker's ranking among 3,000 profiles and its keys, driven in a real
+//! bash through tmux; `exec PROFILE CMD` without `--`; regions awsso does not know.
+
+#[cfg(feature = "real-tools")]
+use crate::interactive::{Tmux, posix_word};
+#[cfg(feature = "real-tools")]
+use crate::util::Sandbox;
+
+#[cfg(feature = "real-tools")]
+const CONFIG: &str = "\
+[sso-session corp]
+sso_start_url = https://d-0000000000.awsapps.com/start
+sso_region = us-east-1
+
+[profile p]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Admin
+";
+
+// ---------------------------------------------------------------------------------------------------------------
+// the picker
+
+#[cfg(feature = "real-tools")]
+/// 3,000 SSO profiles `name-1` … `name-3000` whose account ids are full of digits, as in issue 15.
+fn many_profiles() -> Sandbox {
+    let config: String = std::iter::once(CONFIG.to_owned())
+        .chain((1..=3000u64).map(|n| {
+            format!(
+                "\n[profile name-{n}]\nsso_session = corp\nsso_account_id = {}\nsso_role_name = Admin\n",
+                120_000_000_000 + 1_212 * n
+            )
+        }))
+        .collect();
+    let sb = Sandbox::with_config(&config);
+    sb.write_token("corp", 3 * 3600, false);
+    sb
+}
+
+#[cfg(feature = "real-tools")]
+/// bash with the `init` wrapper and no prompt segment, so the prompt is `STATUS $`, in tmux.
+fn bash_in_tmux(sb: &Sandbox) -> Tmux {
+    sb.write(
+        ".bashrc",
+        format!(
+            "PS1='$? $ '\neval \"$({} init bash --no-prompt)\"\n",
+            posix_word(crate::util::AWSSO)
+        ),
+    );
+    let rc = sb.path(".bashrc");
+    let t = Tmux::start(
+        sb,
+        "bash",
+        &[],
+        &["--noprofile", "--rcfile", rc.to_str().unwrap(), "-i"],
+    );
+    t.first_prompt();
+    t
+}
+
+#[cfg(feature = "real-tools")]
+/// The picker's prompt line, if it is on the pane.
+fn picker_head(lines: &[String]) -> Option<&String> {
+    lines.iter().rev().find(|l| l.starts_with("? awsso use"))
+}
+
+#[cfg(feature = "real-tools")]
+/// The profile on the selected line (`❯ NAME  ACCOUNT …`).
+fn selected(lines: &[String]) -> Option<&str> {
+    lines
+        .iter()
+        .rev()
+        .find_map(|l| l.strip_prefix("❯ ")?.split_whitespace().next())
+}
+
+#[cfg(feature = "real-tools")]
+fn open_picker(t: &Tmux) {
+    t.type_text("awsso use");
+    t.key("Enter");
+    t.wait_for("the picker with 3,001 profiles", |l| {
+        picker_head(l).is_some_and(|h| h.contains("[3001/3001]"))
+    });
+}
+
+#[cfg(feature = "real-tools")]
+fn wait_for_status(t: &Tmux, status: i32) -> Vec<String> {
+    let want = format!("{status} $");
+    t.wait_for(&format!("a prompt showing {status}"), |l| {
+        l.last().is_some_and(|p| *p == want)
+    })
+}
+
+#[cfg(feature = "real-tools")]
+#[test]
+fn among_3000_profiles_typing_an_exact_name_and_enter_chooses_it() {
+    let sb = many_profiles();
+    let t = bash_in_tmux(&sb);
+    open_picker(&t);
+    t.type_text("name-12");
+    // Nearly every row matches `name-12` fuzzily (`name-1…2`, or the digits of an account id); the exact name is
+    // on top and selected, then the names starting with it, shortest first.
+    let pane = t.wait_for("`name-12` selected", |l| {
+        picker_head(l).is_some_and(|h| h.ends_with("› name-12")) && selected(l) == Some("name-12")
+    });
+    let rows: Vec<&str> = pane
+        .iter()
+        .skip_while(|l| !l.starts_with("? awsso use"))
+        .skip(1)
+        .filter_map(|l| {
+            l.strip_prefix("❯ ")
+                .or_else(|| l.strip_prefix("  "))?
+                .split_whitespace()
+                .next()
+        })
+        .collect();
+    assert_eq!(
+        rows[..4],
+        ["name-12", "name-120", "name-121", "name-122"],
+        "{}",
+        pane.join("\n")
+    );
+    t.key("Enter");
+    wait_for_status(&t, 0);
+    assert_eq!(
+        t.run(r#"echo "AWS_PROFILE=$AWS_PROFILE""#).output,
+        ["AWS_PROFILE=name-12"]
+    );
+}
+
+#[cfg(feature = "real-tools")]
+#[test]
+fn ctrl_u_clears_the_query_and_ctrl_c_leaves_a_clean_screen() {
+    let sb = many_profiles();
+    let t = bash_in_tmux(&sb);
+    open_picker(&t);
+    t.type_text("zzz");
+    t.wait_for("no match", |l| {
+        picker_head(l).is_some_and(|h| h.ends_with("[0/3001] › zzz"))
+            && l.iter()
+                .any(|r| r.contains("no profile matches (Ctrl-U clears the query)"))
+    });
+    t.key("C-u");
+    t.wait_for("every profile again", |l| {
+        picker_head(l).is_some_and(|h| h.ends_with("[3001/3001] ›")) && selected(l) == Some("p")
+    });
+    t.type_text("name-3");
+    t.key("C-c");
+    let pane = wait_for_status(&t, 130);
+    // Nothing of the picker is left: the command line, the one line saying so, and the next prompt.
+    assert_eq!(
+        pane[pane.len() - 3..],
+        ["0 $ awsso use", "awsso: cancelled", "130 $"],
+        "{}",
+        pane.join("\n")
+    );
+    assert!(
+        picker_head(&pane).is_none() && selected(&pane).is_none(),
+        "{}",
+        pane.join("\n")
+    );
+    assert_eq!(
+        t.run(r#"echo "AWS_PROFILE=${AWS_PROFILE-unset}""#).output,
+        ["AWS_PROFILE=unset"]
+    );
+}
