@@ -143,8 +143,9 @@ pub(crate) struct ExecArgs {
     pub(crate) region: Option<String>,
     #[command(flatten)]
     pub(crate) login: LoginFlags,
-    /// The command and its arguments, after `--`
-    #[arg(last = true, required = true, value_name = "CMD")]
+    /// The command and its arguments; everything from the first word that is not an awsso option on is the
+    /// command's (`exec dev aws s3 ls`, as aws-vault takes it). Put `--` before a command that starts with `-`
+    #[arg(trailing_var_arg = true, required = true, value_name = "CMD")]
     pub(crate) command: Vec<std::ffi::OsString>,
 }
 

@@ -13,7 +13,6 @@ pub(crate) enum Error {
     #[error("cancelled")]
     Cancelled,
     /// Exit with this status and print nothing (a child's status passed through).
-    #[cfg_attr(unix, allow(dead_code))] // `exec` replaces the process on Unix
     #[error("exit status {0}")]
     Exit(u8),
 }

@@ -3,10 +3,14 @@
 
 #[cfg(feature = "real-tools")]
 use crate::interactive::{Tmux, posix_word};
-#[cfg(feature = "real-tools")]
-use crate::util::Sandbox;
+use crate::util::{Sandbox, assert_clean_failure, stderr, stdout};
 
-#[cfg(feature = "real-tools")]
+const CREDENTIALS: &str = "\
+[static]
+aws_access_key_id = AKIASTATIC
+aws_secret_access_key = secret
+";
+
 const CONFIG: &str = "\
 [sso-session corp]
 sso_start_url = https://d-0000000000.awsapps.com/start
@@ -17,6 +21,51 @@ sso_session = corp
 sso_account_id = 111111111111
 sso_role_name = Admin
 ";
+
+fn sandbox() -> Sandbox {
+    let sb = Sandbox::with_config(CONFIG);
+    sb.write(".aws/credentials", CREDENTIALS);
+    sb.write_token("corp", 3 * 3600, false);
+    sb
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// exec
+
+#[test]
+fn exec_takes_the_command_without_a_double_dash() {
+    let sb = sandbox();
+    for args in [
+        &["exec", "static", "printenv", "AWS_ACCESS_KEY_ID"][..],
+        &["exec", "static", "--", "printenv", "AWS_ACCESS_KEY_ID"],
+        &[
+            "exec",
+            "--region",
+            "eu-west-1",
+            "static",
+            "printenv",
+            "AWS_ACCESS_KEY_ID",
+        ],
+    ] {
+        let out = sb.run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "AKIASTATIC\n", "{args:?}");
+    }
+    // Once the command has started, its options are its own, even those awsso also has.
+    let out = sb.run(&["exec", "static", "printf", "%s|", "--region", "mars-1", "--", "-x"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "--region|mars-1|--|-x|");
+}
+
+#[test]
+fn exec_of_a_command_that_is_not_there_exits_127_and_one_that_cannot_run_126() {
+    let sb = sandbox();
+    let err = assert_clean_failure(&sb.run(&["exec", "static", "no-such-command-here", "x"]), 127, "");
+    assert_eq!(err, "awsso: `no-such-command-here`: command not found\n");
+    let dir = sb.home().to_str().unwrap().to_owned();
+    let err = assert_clean_failure(&sb.run(&["exec", "static", &dir]), 126, "permission denied");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // the picker
