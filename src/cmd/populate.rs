@@ -33,7 +33,7 @@ impl PopulateArgs {
         let template = self.template.as_deref().unwrap_or(DEFAULT_TEMPLATE);
         check_template(template)?;
         if let Some(region) = &self.region {
-            regions::validate(region)?;
+            regions::check(region)?;
         }
         let files = Files::load(env)?;
         let config = files.parse()?;

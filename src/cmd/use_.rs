@@ -19,7 +19,7 @@ impl UseArgs {
     pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {
         let shell = resolve_shell(self.shell, env);
         if let Some(region) = &self.region {
-            regions::validate(region)?;
+            regions::check(region)?;
         }
         // Profile mode with a token good for a while yet needs nothing the remembered facts do not hold: no parse of
         // a large config (`config::facts`). Anything else takes the full path below.

@@ -68,6 +68,53 @@ fn exec_of_a_command_that_is_not_there_exits_127_and_one_that_cannot_run_126() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// regions
+
+#[test]
+fn an_unknown_but_well_formed_region_is_used_with_a_warning() {
+    let sb = sandbox();
+    let out = sb.run(&["use", "p", "--region", "mars-north-1", "--shell", "bash"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("export AWS_REGION=mars-north-1"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        stderr(&out),
+        "awsso: warning: `mars-north-1` is not an AWS region; use one like `us-east-1` (using it anyway: AWS may \
+         have opened it after this awsso was built)\n"
+    );
+    // A typo of a known region says which one it may be.
+    let out = sb.run(&["exec", "--region", "us-east-7", "static", "printenv", "AWS_REGION"]);
+    assert_eq!(stdout(&out), "us-east-7\n");
+    assert!(stderr(&out).contains("did you mean `us-east-1`"), "{}", stderr(&out));
+    // A known region: no warning.
+    let out = sb.run(&["use", "p", "--region", "eu-west-1", "--shell", "bash"]);
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn a_malformed_region_fails_before_anything_happens() {
+    let sb = sandbox();
+    for cmd in [
+        &["use", "p", "--shell", "bash", "--region"][..],
+        &["exec", "static", "--region"],
+        &["populate", "--dry-run", "--region"],
+    ] {
+        for region in ["mars-1", "Mars", "us east 1"] {
+            let mut args = cmd.to_vec();
+            args.push(region);
+            if args[0] == "exec" {
+                args.extend(["printenv", "AWS_REGION"]);
+            }
+            let err = assert_clean_failure(&sb.run(&args), 2, "is not an AWS region name");
+            assert!(err.contains("use one like `us-east-1`"), "{args:?}: {err}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // the picker
 
 #[cfg(feature = "real-tools")]
