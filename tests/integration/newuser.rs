@@ -1,9 +1,10 @@
-//! What a new user trips on (issue 15): the picker's ranking among 3,000 profiles and its keys, driven in a real
-//! bash through tmux; `exec PROFILE CMD` without `--`; regions awsso does not know.
+//! What a new user trips on (issue 15): hints that name a command which then works (each test runs it); the only
+//! session when the active profile is not on SSO; the picker's ranking among 3,000 profiles and its keys, driven
+//! in a real bash through tmux; `exec PROFILE CMD` without `--`; regions awsso does not know.
 
 #[cfg(feature = "real-tools")]
 use crate::interactive::{Tmux, posix_word};
-use crate::util::{Sandbox, assert_clean_failure, stderr, stdout};
+use crate::util::{Emulator, Sandbox, assert_clean_failure, stderr, stdout};
 
 const CREDENTIALS: &str = "\
 [static]
@@ -27,6 +28,123 @@ fn sandbox() -> Sandbox {
     sb.write(".aws/credentials", CREDENTIALS);
     sb.write_token("corp", 3 * 3600, false);
     sb
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// hints, and the session a command means
+
+/// A sandbox whose SSO calls go to `emu`.
+fn on(emu: &Emulator, sb: Sandbox) -> Sandbox {
+    sb.env("AWS_ENDPOINT_URL_SSO", &emu.url)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", &emu.url)
+}
+
+/// The command a hint names: the words inside the backticks after `run `, without `awsso`.
+fn hinted(line: &str) -> Vec<String> {
+    let cmd = line
+        .split("run `")
+        .nth(1)
+        .and_then(|r| r.split('`').next())
+        .unwrap_or_else(|| panic!("{line}"));
+    let words: Vec<String> = cmd.split_whitespace().map(str::to_owned).collect();
+    assert_eq!(words[0], "awsso", "{line}");
+    words[1..].to_vec()
+}
+
+fn run_ok(sb: &Sandbox, args: &[&str]) -> String {
+    let out = sb.run(args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn on_an_empty_home_every_hint_names_awsso_configure_which_then_makes_them_work() {
+    let emu = Emulator::start(&["--auto-approve", "--accounts", "2"]);
+    let sb = on(&emu, Sandbox::new());
+    let commands: [&[&str]; 5] = [
+        &["use", "p", "--shell", "bash"],
+        &["login"],
+        &["logout"],
+        &["accounts"],
+        &["populate", "--dry-run"],
+    ];
+    for args in commands {
+        let err = assert_clean_failure(&sb.run(args), 2, "run `awsso configure` to add one");
+        assert_eq!(hinted(&err), ["configure"], "{args:?}");
+    }
+    let status = sb.run(&["status"]);
+    assert_eq!(hinted(&stderr(&status)), ["configure"]);
+    // `awsso configure` is a wizard on a terminal; here its flags say the same.
+    run_ok(
+        &sb,
+        &[
+            "configure",
+            "--sso-session",
+            "corp",
+            "--start-url",
+            "https://d-0000000000.awsapps.com/start",
+            "--sso-region",
+            "us-east-1",
+            "--profile",
+            "p",
+            "--account-id",
+            "111111111111",
+            "--role-name",
+            "Admin",
+        ],
+    );
+    // Now each of them works: `login` without flags takes the only session.
+    run_ok(&sb, &["login"]);
+    assert!(run_ok(&sb, &["use", "p", "--shell", "bash"]).contains("export AWS_PROFILE=p"));
+    assert!(run_ok(&sb, &["accounts"]).contains("account-0002"));
+    assert!(run_ok(&sb, &["populate", "--dry-run"]).contains("+[profile account-0002-"));
+    run_ok(&sb, &["logout"]);
+}
+
+#[test]
+fn with_several_sessions_the_hint_names_them_and_the_flag_every_command_has() {
+    let emu = Emulator::start(&["--auto-approve"]);
+    let sb = on(
+        &emu,
+        Sandbox::with_config(
+            "[sso-session a]\nsso_start_url = https://d-0000000000.awsapps.com/start\nsso_region = us-east-1\n\
+             [sso-session b]\nsso_start_url = https://d-1111111111.awsapps.com/start\nsso_region = us-east-1\n",
+        ),
+    );
+    for cmd in ["login", "logout", "accounts", "populate"] {
+        let err = assert_clean_failure(&sb.run(&[cmd]), 2, "which SSO session?");
+        assert!(
+            err.ends_with("pass --sso-session NAME (configured: `a`, `b`)\n"),
+            "{cmd}: {err}"
+        );
+        assert!(
+            run_ok(&sb, &[cmd, "--help"]).contains("--sso-session <NAME>"),
+            "{cmd} --help"
+        );
+    }
+    run_ok(&sb, &["login", "--sso-session", "a"]);
+    run_ok(&sb, &["logout", "--sso-session", "a"]);
+}
+
+#[test]
+fn an_active_profile_on_keys_leaves_accounts_and_populate_to_the_only_session() {
+    let emu = Emulator::start(&["--auto-approve", "--accounts", "2"]);
+    let sb = on(&emu, sandbox()).env("AWS_PROFILE", "static");
+    std::fs::remove_dir_all(sb.path(".aws/sso")).unwrap();
+    // Not logged in: the hint names the session, and the login it names works.
+    let err = assert_clean_failure(&sb.run(&["accounts"]), 3, "needs a login");
+    assert_eq!(hinted(&err), ["login", "--sso-session", "corp"]);
+    let args = hinted(&err);
+    run_ok(&sb, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(run_ok(&sb, &["accounts"]).contains("account-0002"));
+    assert!(run_ok(&sb, &["populate", "--dry-run"]).contains("+[profile account-0002-"));
+    // An explicit profile on keys is still an error, and says so.
+    let err = assert_clean_failure(
+        &sb.run(&["login", "--profile", "static"]),
+        2,
+        "does not use IAM Identity Center",
+    );
+    assert!(err.contains("`static`"), "{err}");
 }
 
 // ---------------------------------------------------------------------------------------------------------------
