@@ -17,6 +17,7 @@ Environment:
   AWSSO_PROMPT_FORMAT  the default format for `awsso prompt`
   AWSSO_LOGIN_TIMEOUT  seconds to wait for the browser in a PKCE login (default 600)
   AWSSO_PORTAL_RATE    average requests per second to the SSO portal for `accounts`/`populate` (default 20)
+  AWSSO_SEGMENT        set by the prompt segment of `init`: `use` then prints nothing on stderr when it succeeds
   AWSSO_DIR_STATE      internal: what the per-directory hook of `init` hands awsso about the last switch
   BROWSER              command that opens login URLs (the URL is its last argument)
   AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC  where the SSO portal and OIDC APIs are

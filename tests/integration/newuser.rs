@@ -377,3 +377,35 @@ fn ctrl_u_clears_the_query_and_ctrl_c_leaves_a_clean_screen() {
         ["AWS_PROFILE=unset"]
     );
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// a shell without the segment
+
+#[cfg(feature = "real-tools")]
+#[test]
+fn use_says_what_it_did_only_where_no_segment_shows_it() {
+    let sb = sandbox();
+    // --no-prompt (a starship user): one line on stderr.
+    let t = bash_in_tmux(&sb);
+    t.run("awsso use p").expect(&["awsso: using profile p"], false, 0);
+    t.run("awsso use static")
+        .expect(&["awsso: using profile static"], false, 0);
+    // With the segment, the prompt says it: nothing printed.
+    let sb = sandbox();
+    sb.write(
+        ".bashrc",
+        format!(
+            "PS1='$? $ '\neval \"$({} init bash)\"\n",
+            posix_word(crate::util::AWSSO)
+        ),
+    );
+    let rc = sb.path(".bashrc");
+    let t = Tmux::start(
+        &sb,
+        "bash",
+        &[],
+        &["--noprofile", "--rcfile", rc.to_str().unwrap(), "-i"],
+    );
+    t.first_prompt();
+    t.run("awsso use p").expect(&[], true, 0);
+}
