@@ -169,7 +169,8 @@ pub(crate) struct WhoamiArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct LoginArgs {
-    /// Log in to the SSO session of this profile [default: the active profile, else `default`]
+    /// Log in to the SSO session of this profile [default: the active profile's session, else `default`'s, else
+    /// the only one]
     #[arg(long, value_name = "PROFILE", conflicts_with = "sso_session", add = ArgValueCompleter::new(complete_profiles))]
     pub(crate) profile: Option<String>,
     /// Log in to this [sso-session]
