@@ -239,6 +239,10 @@ pub(crate) struct PopulateArgs {
     /// Remove profiles awsso populated whose account or role is no longer reachable
     #[arg(long)]
     pub(crate) prune: bool,
+    /// Also add a profile for an account and role that a profile you wrote yourself already reaches (skipped by
+    /// default, and counted)
+    #[arg(long)]
+    pub(crate) include_existing: bool,
     /// Print the change as a unified diff on stdout and write nothing
     #[arg(long)]
     pub(crate) dry_run: bool,

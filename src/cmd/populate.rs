@@ -17,7 +17,7 @@ use anyhow::{Context as _, anyhow};
 use crate::cli::PopulateArgs;
 use crate::cmd::login_if_terminal;
 use crate::config::edit::{Document, SectionRef, save};
-use crate::config::{Files, ini, naming, regions};
+use crate::config::{Files, Kind, ini, naming, regions};
 use crate::env::Env;
 use crate::error::Error;
 use crate::sso::{listing, target};
@@ -70,16 +70,33 @@ impl PopulateArgs {
                 ours.insert((account.to_owned(), role.to_owned()), p.name().to_owned());
             }
         }
+        // Account/role pairs a hand-written profile of this session (or of its start URL) already reaches: a
+        // populated twin would only be a second name for them (issue 15), unless --include-existing.
+        let mine: HashSet<(String, String)> = config
+            .all_profiles()
+            .filter(|p| p.props.get(MARKER) != Some("true"))
+            .filter(|p| match p.kind() {
+                Kind::Sso => p.sso_session_name() == Some(session.as_str()),
+                Kind::LegacySso => p.start_url() == Some(target.start_url.as_str()),
+                _ => false,
+            })
+            .filter_map(|p| Some((p.account_id()?.to_owned(), p.role_name()?.to_owned())))
+            .collect();
 
         let mut new_sections: Vec<(SectionRef, [(String, String); 5])> = Vec::new();
         let mut reachable: HashSet<(String, String)> = HashSet::new();
         let mut kept = 0usize;
+        let mut covered = 0usize;
         for account in &accounts {
             for role in &account.roles {
                 let key = (account.id.clone(), role.clone());
                 reachable.insert(key.clone());
                 if ours.contains_key(&key) {
                     kept += 1;
+                    continue;
+                }
+                if !self.include_existing && mine.contains(&key) {
+                    covered += 1;
                     continue;
                 }
                 let values: BTreeMap<&str, &str> = [
@@ -133,8 +150,12 @@ impl PopulateArgs {
         ini::parse(&after).map_err(|e| anyhow!("refusing to write a config file botocore would reject ({e})"))?;
 
         let summary = format!(
-            "{} new, {kept} already there{}",
+            "{} new, {kept} already there{}{}",
             new_sections.len(),
+            match covered {
+                0 => String::new(),
+                n => format!(", {n} skipped: your own profiles reach them (--include-existing adds them too)"),
+            },
             match (stale.len(), self.prune) {
                 (0, _) => String::new(),
                 (n, true) => format!(", {n} no longer reachable and removed"),

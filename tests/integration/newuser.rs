@@ -147,6 +147,46 @@ fn an_active_profile_on_keys_leaves_accounts_and_populate_to_the_only_session() 
     assert!(err.contains("`static`"), "{err}");
 }
 
+#[test]
+fn populate_skips_pairs_a_hand_written_profile_reaches_unless_asked() {
+    let emu = Emulator::start(&["--auto-approve", "--accounts", "2", "--roles", "2"]);
+    let sb = on(
+        &emu,
+        Sandbox::with_config(&format!(
+            "{CONFIG}\n[profile dev-account-admin]\nsso_session = corp\nsso_account_id = 111111111111\n\
+             sso_role_name = Admin\n"
+        )),
+    );
+    run_ok(&sb, &["login"]);
+    let added = |args: &[&str]| -> (Vec<String>, String) {
+        let out = sb.run(args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let headers = stdout(&out)
+            .lines()
+            .filter(|l| l.starts_with("+["))
+            .map(str::to_owned)
+            .collect();
+        (headers, stderr(&out))
+    };
+    // `p` (111111111111/Admin, hand-written) and `dev-account-admin` reach the same pair: no third name for it.
+    let (headers, err) = added(&["populate", "--dry-run"]);
+    assert_eq!(
+        headers,
+        [
+            "+[profile account-0001-ReadOnly]",
+            "+[profile account-0002-Admin]",
+            "+[profile account-0002-ReadOnly]"
+        ]
+    );
+    assert!(
+        err.contains("3 new, 0 already there, 1 skipped: your own profiles reach them (--include-existing"),
+        "{err}"
+    );
+    let (headers, err) = added(&["populate", "--dry-run", "--include-existing"]);
+    assert_eq!(headers.len(), 4, "{headers:?}");
+    assert!(err.contains("4 new, 0 already there\n"), "{err}");
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // exec
 
