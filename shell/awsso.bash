@@ -32,6 +32,8 @@ __AWSSO_CMD__() {
 }
 
 # >>> prompt
+# `awsso use` stays quiet when this segment will show its choice (else it says it on stderr).
+export AWSSO_SEGMENT=1
 # The identity segment is a command substitution inside PS1, so no variable ever holds awsso's output.
 # It returns the status it was called with: a command substitution sets `$?` for the rest of PS1 (`\$?`, `$?`).
 __awsso_ps1() {

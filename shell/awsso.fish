@@ -29,6 +29,8 @@ function __AWSSO_CMD__ --description 'Switch AWS identities in this shell (awsso
 end
 
 # >>> prompt
+# `awsso use` stays quiet when this segment will show its choice (else it says it on stderr).
+set -gx AWSSO_SEGMENT 1
 function __awsso_return --description 'Set $status for the wrapped prompt'
     return $argv[1]
 end

@@ -42,6 +42,8 @@ def --env --wrapped __AWSSO_CMD__ [...args: string@__awsso_complete] {
 }
 
 # >>> prompt
+# `awsso use` stays quiet when this segment will show its choice (else it says it on stderr).
+$env.AWSSO_SEGMENT = '1'
 # The identity segment, or nothing. Never an error: a prompt must not break.
 def __awsso_segment [] {
     let seg = (__awsso_bin prompt | complete | get stdout | str trim)

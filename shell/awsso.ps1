@@ -20,6 +20,8 @@ function global:__AWSSO_CMD__ {
 }
 
 # >>> prompt
+# `awsso use` stays quiet when this segment will show its choice (else it says it on stderr).
+$Env:AWSSO_SEGMENT = '1'
 # The wrapper: the segment, then the original prompt. $? and $LASTEXITCODE are handed on.
 function global:__awsso_prompt {
     $succeeded = $global:?

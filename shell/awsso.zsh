@@ -32,6 +32,8 @@ __AWSSO_CMD__() {
 }
 
 # >>> prompt
+# `awsso use` stays quiet when this segment will show its choice (else it says it on stderr).
+export AWSSO_SEGMENT=1
 # The identity segment is a command substitution inside PROMPT, so no variable ever holds awsso's output.
 # `%` is doubled because zsh reads the substituted text as prompt escapes.
 # It returns the status it was called with: a command substitution sets `$?` for the rest of the prompt.

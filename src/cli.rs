@@ -19,6 +19,7 @@ Environment:
   AWSSO_MFA_CODE       the current MFA code for a role chain with mfa_serial, where nobody can type it
   AWSSO_PORTAL_RATE    the most requests a second `accounts`/`populate` send to the SSO portal (0.1-100000;
                        unset: start at 50 and follow the portal's own pace, slowing down on 429s)
+  AWSSO_SEGMENT        set by the prompt segment of `init`: `use` then prints nothing on stderr when it succeeds
   AWSSO_DIR_STATE      internal: what the per-directory hook of `init` hands awsso about the last switch
   AWSSO_SIGNIN_URL     base URL of the console federation endpoint (default https://signin.aws.amazon.com, or
                        the partition's); for the emulator and the sandbox
@@ -160,8 +161,9 @@ pub(crate) struct ExecArgs {
     pub(crate) region: Option<String>,
     #[command(flatten)]
     pub(crate) login: LoginFlags,
-    /// The command and its arguments, after `--`
-    #[arg(last = true, required = true, value_name = "CMD")]
+    /// The command and its arguments; everything from the first word that is not an awsso option on is the
+    /// command's (`exec dev aws s3 ls`, as aws-vault takes it). Put `--` before a command that starts with `-`
+    #[arg(trailing_var_arg = true, required = true, value_name = "CMD")]
     pub(crate) command: Vec<std::ffi::OsString>,
 }
 
@@ -243,7 +245,8 @@ pub(crate) enum Via {
 
 #[derive(Debug, Args)]
 pub(crate) struct LoginArgs {
-    /// Log in to the SSO session of this profile [default: the active profile, else `default`]
+    /// Log in to the SSO session of this profile [default: the active profile's session, else `default`'s, else
+    /// the only one]
     #[arg(long, value_name = "PROFILE", conflicts_with = "sso_session", add = ArgValueCompleter::new(complete_profiles))]
     pub(crate) profile: Option<String>,
     /// Log in to this [sso-session]
@@ -298,6 +301,7 @@ pub(crate) struct AccountsArgs {
 }
 
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // independent command-line switches, as clap derives them
 pub(crate) struct PopulateArgs {
     /// Populate from this [sso-session] [default: the active profile's session, else the only one]
     #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(complete_sessions))]
@@ -315,6 +319,10 @@ pub(crate) struct PopulateArgs {
     /// With --prune, remove them even when the portal lists nothing at all for the session
     #[arg(long, requires = "prune")]
     pub(crate) force: bool,
+    /// Also add a profile for an account and role that a profile you wrote yourself already reaches (skipped by
+    /// default, and counted)
+    #[arg(long)]
+    pub(crate) include_existing: bool,
     /// Print the change as a unified diff on stdout and write nothing
     #[arg(long)]
     pub(crate) dry_run: bool,

@@ -25,7 +25,7 @@ use crate::ui;
 impl ExecArgs {
     pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {
         if let Some(region) = &self.region {
-            regions::validate(region)?;
+            regions::check(region)?;
         }
         let files = Files::load(env)?;
         let config = files.parse()?;
@@ -88,14 +88,12 @@ fn run(mut command: std::process::Command, program: &std::ffi::OsStr) -> anyhow:
     use std::os::unix::process::CommandExt as _;
     // `exec` returns only on failure.
     let err = command.exec();
-    Err(anyhow::anyhow!("could not run `{}`: {err}", program.to_string_lossy()))
+    Err(not_run(program, &err))
 }
 
 #[cfg(not(unix))]
 fn run(mut command: std::process::Command, program: &std::ffi::OsStr) -> anyhow::Result<()> {
-    let status = command
-        .status()
-        .map_err(|e| anyhow::anyhow!("could not run `{}`: {e}", program.to_string_lossy()))?;
+    let status = command.status().map_err(|e| not_run(program, &e))?;
     Err(crate::error::Error::Exit(u8::try_from(status.code().unwrap_or(1)).unwrap_or(1)).into())
 }
 
@@ -190,4 +188,17 @@ async fn supervise(
             Err(result.err().unwrap_or_else(|| anyhow::anyhow!("the credential endpoint stopped")))
         }
     }
+}
+
+/// CMD could not be started: said in words, with the shell's status for it (127: not found, 126: found but not
+/// runnable), so scripts that check for 127 work the same with and without awsso in front.
+fn not_run(program: &std::ffi::OsStr, err: &std::io::Error) -> anyhow::Error {
+    let program = program.to_string_lossy();
+    let (status, what) = match err.kind() {
+        std::io::ErrorKind::NotFound => (127, format!("`{program}`: command not found")),
+        std::io::ErrorKind::PermissionDenied => (126, format!("`{program}`: permission denied (is it executable?)")),
+        _ => (126, format!("could not run `{program}`: {err}")),
+    };
+    crate::ui::error(&anyhow::anyhow!(what));
+    crate::error::Error::Exit(status).into()
 }

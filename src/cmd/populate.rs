@@ -17,7 +17,7 @@ use anyhow::anyhow;
 use crate::cli::PopulateArgs;
 use crate::cmd::login_if_terminal;
 use crate::config::edit::{self, Document, SectionRef};
-use crate::config::{Files, ini, naming, regions};
+use crate::config::{Files, Kind, ini, naming, regions};
 use crate::env::Env;
 use crate::error::Error;
 use crate::sso::accounts::Account;
@@ -34,7 +34,7 @@ impl PopulateArgs {
         let template = self.template.as_deref().unwrap_or(DEFAULT_TEMPLATE);
         check_template(template)?;
         if let Some(region) = &self.region {
-            regions::validate(region)?;
+            regions::check(region)?;
         }
         let files = Files::load(env)?;
         let config = files.parse()?;
@@ -76,7 +76,7 @@ impl PopulateArgs {
                 credentials_path: files.credentials_path.clone(),
             };
             let config = files.parse()?;
-            let plan = self.plan(text, &config, &accounts, &session, &region, template)?;
+            let plan = self.plan(text, &config, &accounts, &target, &region, template)?;
             // An empty listing would prune every profile (a portal or permission hiccup, not a reorganization).
             if self.prune && plan.stale > 0 && accounts.iter().all(|a| a.roles.is_empty()) && !self.force {
                 return Err(Error::Usage(format!(
@@ -120,10 +120,12 @@ impl PopulateArgs {
         text: &str,
         config: &crate::config::Config<'_>,
         accounts: &[Account],
-        session: &str,
+        target: &crate::sso::target::Target,
         region: &str,
         template: &str,
     ) -> anyhow::Result<Plan> {
+        let session = target.session.as_deref().unwrap_or_default();
+        let start_url = target.start_url.as_str();
         let mut doc = Document::parse(text);
         // Names taken by anything else: every profile in either file.
         let mut taken: HashSet<String> = config.profiles.names().map(str::to_owned).collect();
@@ -139,15 +141,33 @@ impl PopulateArgs {
             }
         }
 
+        // Account/role pairs a hand-written profile of this session (or of its start URL) already reaches: a
+        // populated twin would only be a second name for them (issue 15), unless --include-existing.
+        let mine: HashSet<(String, String)> = config
+            .all_profiles()
+            .filter(|p| p.props.get(MARKER) != Some("true"))
+            .filter(|p| match p.kind() {
+                Kind::Sso => p.sso_session_name() == Some(session),
+                Kind::LegacySso => p.start_url() == Some(start_url),
+                _ => false,
+            })
+            .filter_map(|p| Some((p.account_id()?.to_owned(), p.role_name()?.to_owned())))
+            .collect();
+
         let mut new_sections: Vec<(SectionRef, [(String, String); 5])> = Vec::new();
         let mut reachable: HashSet<(String, String)> = HashSet::new();
         let mut kept = 0usize;
+        let mut covered = 0usize;
         for account in accounts {
             for role in &account.roles {
                 let key = (account.id.clone(), role.clone());
                 reachable.insert(key.clone());
                 if ours.contains_key(&key) {
                     kept += 1;
+                    continue;
+                }
+                if !self.include_existing && mine.contains(&key) {
+                    covered += 1;
                     continue;
                 }
                 let values: BTreeMap<&str, &str> = [
@@ -203,15 +223,20 @@ impl PopulateArgs {
             after,
             new: new_sections.len(),
             kept,
+            covered,
             stale: stale.len(),
         })
     }
 
     fn summary(&self, plan: &Plan) -> String {
         format!(
-            "{} new, {} already there{}",
+            "{} new, {} already there{}{}",
             plan.new,
             plan.kept,
+            match plan.covered {
+                0 => String::new(),
+                n => format!(", {n} skipped: your own profiles reach them (--include-existing adds them too)"),
+            },
             match (plan.stale, self.prune) {
                 (0, _) => String::new(),
                 (n, true) => format!(", {n} no longer reachable and removed"),
@@ -226,6 +251,8 @@ struct Plan {
     after: String,
     new: usize,
     kept: usize,
+    /// Pairs skipped because a hand-written profile already reaches them.
+    covered: usize,
     stale: usize,
 }
 

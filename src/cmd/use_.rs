@@ -19,7 +19,7 @@ impl UseArgs {
     pub(crate) fn run(&self, env: &Env) -> anyhow::Result<()> {
         let shell = resolve_shell(self.shell, env);
         if let Some(region) = &self.region {
-            regions::validate(region)?;
+            regions::check(region)?;
         }
         // Profile mode with a token good for a while yet needs nothing the remembered facts do not hold: no parse of
         // a large config (`config::facts`). Anything else takes the full path below.
@@ -29,6 +29,7 @@ impl UseArgs {
             && login::ready(env, &facts)
         {
             eval_hint(name);
+            confirm(env, name);
             return print_once(&shell.render(&profile_changes(name, self.region.as_deref())));
         }
         let files = Files::load(env)?;
@@ -52,15 +53,25 @@ impl UseArgs {
                 return Ok(());
             }
             let creds = resolve::credentials(env, &config, &profile, interaction)?;
+            confirm(env, profile.name());
             creds_changes(&creds, profile.name(), self.region.as_deref().or(profile.region()))
         } else {
             // Log in first when the session has no usable token, but only where someone can answer a browser or a
             // device code; elsewhere, exit 3 with the command to run (cli.md, `use`).
             login::ensure_for_profile(env, &config, &profile, interaction)?;
             eval_hint(profile.name());
+            confirm(env, profile.name());
             profile_changes(profile.name(), self.region.as_deref())
         };
         print_once(&shell.render(&changes))
+    }
+}
+
+/// One line saying what is now active, for a person at a terminal whose shell shows no awsso segment (`init
+/// --no-prompt`, starship): with the segment loaded, `AWSSO_SEGMENT` is set and the prompt says it instead.
+fn confirm(env: &Env, name: &str) {
+    if env.get("AWSSO_SEGMENT").is_none() && std::io::stderr().is_terminal() && !std::io::stdout().is_terminal() {
+        ui::note(&format!("using profile {}", posix_quote(name)));
     }
 }
 

@@ -86,16 +86,19 @@ pub(crate) fn from_host(host: &str) -> Option<&'static str> {
     position(region).map(|i| REGIONS[i].0)
 }
 
-/// Region names are lowercase letters, digits and dashes (`us-east-1`, `eu-central-2`, `us-gov-west-1`). A
-/// well-formed name AWS opens later is accepted; `configure` also wants a known one ([`check_known`]).
+/// Region names are a partition prefix, words and a number, in lowercase and joined by dashes (`us-east-1`,
+/// `eu-central-2`, `us-gov-west-1`). A well-formed name AWS opens later is accepted; [`check`] also warns about
+/// one not in [`REGIONS`], and `configure` wants a known one ([`check_known`]).
 pub(crate) fn validate(region: &str) -> anyhow::Result<()> {
-    let ok = !region.is_empty()
-        && region.len() <= 32
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !region.starts_with('-')
-        && !region.ends_with('-');
+    let parts: Vec<&str> = region.split('-').collect();
+    let ok = region.len() <= 32
+        && parts.len() >= 3
+        && parts[0].len() >= 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty();
     if ok {
         Ok(())
     } else {
@@ -104,6 +107,19 @@ pub(crate) fn validate(region: &str) -> anyhow::Result<()> {
         ))
         .into())
     }
+}
+
+/// The check of a region the user typed for a command (`use --region`, `exec --region`, `populate --region`): a
+/// malformed name fails ([`validate`]); a well-formed one awsso does not know is used, with a warning naming the
+/// close known ones (a region AWS opened after this build, or a typo).
+pub(crate) fn check(region: &str) -> anyhow::Result<()> {
+    validate(region)?;
+    if let Err(unknown) = check_known(region) {
+        crate::report::warn(&format!(
+            "{unknown} (using it anyway: AWS may have opened it after this awsso was built)"
+        ));
+    }
+    Ok(())
 }
 
 /// A region from the known list, with close names in the error for a typo.
@@ -148,5 +164,36 @@ mod tests {
         assert_eq!(from_host("x.cn-north-1.portal.amazonaws.com.cn"), Some("cn-north-1"));
         assert_eq!(from_host("d-0000000000.awsapps.com"), None);
         assert_eq!(from_host("x.portal.nowhere-1.app.aws"), None);
+    }
+
+    #[test]
+    fn well_formed_names_have_a_prefix_words_and_a_number() {
+        for good in [
+            "us-east-1",
+            "us-gov-west-1",
+            "eu-isoe-west-1",
+            "mars-north-1",
+            "xx-yy-12",
+        ] {
+            assert!(validate(good).is_ok(), "{good}");
+            assert!(check(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "mars-1",
+            "us-east",
+            "us-east-",
+            "-us-east-1",
+            "US-EAST-1",
+            "us_east_1",
+            "",
+            "u-east-1",
+            "us--1",
+        ] {
+            let err = check(bad).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!("`{bad}` is not an AWS region name; use one like `us-east-1`")
+            );
+        }
     }
 }

@@ -117,8 +117,9 @@ fn unknown_session(config: &Config<'_>, name: &str) -> anyhow::Error {
     Error::Usage(format!("unknown sso-session `{name}`: {hint}")).into()
 }
 
-/// `--sso-session S`, else `--profile P`, else the active profile (`AWS_PROFILE`, `AWS_DEFAULT_PROFILE`), else
-/// `default`, else the only configured sso-session.
+/// `--sso-session S`, else `--profile P`, else the active profile (`AWS_PROFILE`, `AWS_DEFAULT_PROFILE`) if it
+/// stands on IAM Identity Center, else `default` if it does, else the only configured sso-session. The hints name
+/// only `--sso-session`, which every command that resolves a target has.
 pub(crate) fn resolve(
     env: &Env,
     config: &Config<'_>,
@@ -128,13 +129,20 @@ pub(crate) fn resolve(
     if let Some(name) = session {
         return for_session(config, name);
     }
-    let explicit = profile.is_some();
-    let name = profile
-        .or_else(|| env.get("AWS_PROFILE"))
-        .or_else(|| env.get("AWS_DEFAULT_PROFILE"));
-    if let Some(name) = name {
+    if let Some(name) = profile {
         let p = config.profile(name).ok_or_else(|| unknown_profile(config, name))?;
         return for_profile(config, &p);
+    }
+    // An active profile on keys or a process says nothing about SSO: go on to `default` and the only session, as
+    // the help promises (issue 15), and say why if that fails too.
+    let mut active_not_sso = None;
+    if let Some(name) = env.get("AWS_PROFILE").or_else(|| env.get("AWS_DEFAULT_PROFILE")) {
+        let p = config.profile(name).ok_or_else(|| unknown_profile(config, name))?;
+        match for_profile(config, &p) {
+            Ok(target) => return Ok(target),
+            Err(_) if !stands_on_sso(config, &p) => active_not_sso = Some(name),
+            Err(e) => return Err(e),
+        }
     }
     if let Some(p) = config.profile("default") {
         if p.kind().is_sso() {
@@ -144,13 +152,33 @@ pub(crate) fn resolve(
             return Ok(target);
         }
     }
-    let mut sessions = config.sso_sessions.names();
-    match (sessions.next(), sessions.next(), explicit) {
-        (Some(only), None, false) => for_session(config, only),
-        _ => Err(Error::Usage(
-            "which SSO session? pass --sso-session NAME or --profile NAME (`awsso status` lists the sessions)".into(),
+    let names: Vec<String> = config.sso_sessions.names().map(|n| format!("`{n}`")).collect();
+    if let [_] = names.as_slice()
+        && let Some(only) = config.sso_sessions.names().next()
+    {
+        return for_session(config, only);
+    }
+    let why = active_not_sso.map_or_else(String::new, |name| {
+        format!("the active profile `{name}` does not use IAM Identity Center; ")
+    });
+    Err(Error::Usage(if names.is_empty() {
+        format!("{why}no [sso-session] is configured; run `awsso configure` to add one")
+    } else {
+        format!(
+            "{why}which SSO session? pass --sso-session NAME (configured: {})",
+            names.join(", ")
         )
-        .into()),
+    })
+    .into())
+}
+
+/// Whether `profile` logs in through IAM Identity Center, itself or at the root of its role chain (a chain that
+/// cannot be planned counts: its error is the one to show).
+fn stands_on_sso(config: &Config<'_>, profile: &Profile<'_, '_>) -> bool {
+    match profile.kind() {
+        Kind::Sso | Kind::LegacySso => true,
+        Kind::Chained => chain::plan(config, profile).map_or(true, |plan| plan.sso_root().is_some()),
+        Kind::Static | Kind::Process | Kind::Other => false,
     }
 }
 

@@ -378,8 +378,7 @@ fn item(line: &str) -> Option<&str> {
 }
 
 #[cfg(feature = "real-tools")]
-/// The profiles the picker shows from line `from` of the pane on, top first, and the selected one. (A picker
-/// cancelled with Ctrl-C stays on the screen above.)
+/// The profiles the picker shows from line `from` of the pane on, top first, and the selected one.
 fn items(lines: &[String], from: usize) -> (Vec<&str>, Option<&str>) {
     let lines = lines.get(from..).unwrap_or_default();
     let shown = lines.iter().filter_map(|l| item(l)).collect();

@@ -15,6 +15,7 @@ mod dirs;
 mod hardening;
 mod interactive;
 mod login;
+mod newuser;
 #[cfg(feature = "real-tools")]
 mod nu;
 mod populate;

@@ -8,6 +8,8 @@ use crate::util::{Emulator, Sandbox, assert_clean_failure, stderr};
 #[cfg(feature = "real-tools")]
 use crate::util::{boto3_credentials, python, stdout};
 
+/// `mine` is the user's own profile, for a role the emulator does not assign (one it does would be skipped, as
+/// `newuser::populate_skips_pairs_a_hand_written_profile_reaches_unless_asked` shows).
 const CONFIG: &str = "\
 # My AWS config. Hand-edited; keep these comments.
 [default]
@@ -21,7 +23,7 @@ sso_registration_scopes = sso:account:access
 [profile mine]
 sso_session = corp
 sso_account_id = 111111111111
-sso_role_name = Admin
+sso_role_name = Auditor
 ";
 
 /// A sandbox at default settings (no `AWSSO_*` variable), logged in to `corp` on the emulator.
