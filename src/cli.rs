@@ -328,6 +328,24 @@ pub(crate) struct PopulateArgs {
     pub(crate) dry_run: bool,
 }
 
+/// `awsso prompt`, `awsso prompt --format F` (or `-f F`, `--format=F`) without clap: the same [`PromptArgs`]
+/// clap would build, for the forms a prompt hook uses; `None` for anything else, which clap then parses (and
+/// checks) as usual. Not while a shell asks for completions.
+pub(crate) fn fast_prompt(args: &[std::ffi::OsString]) -> Option<PromptArgs> {
+    #[allow(clippy::disallowed_methods)] // the same check clap_complete makes, before any `Env` exists
+    if std::env::var_os("COMPLETE").is_some_and(|v| !v.is_empty()) {
+        return None;
+    }
+    let words: Vec<&str> = args.get(1..)?.iter().map(|a| a.to_str()).collect::<Option<_>>()?;
+    let format = match words.as_slice() {
+        ["prompt"] => None,
+        ["prompt", "--format" | "-f", format] if !format.starts_with('-') => Some((*format).to_owned()),
+        ["prompt", flag] => Some(flag.strip_prefix("--format=")?.to_owned()),
+        _ => return None,
+    };
+    Some(PromptArgs { format })
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct PromptArgs {
     /// Format string [default: $AWSSO_PROMPT_FORMAT, else "{profile}[ {account}/{role}][ {ttl}]"].
@@ -406,4 +424,43 @@ pub(crate) struct SessionFlags {
     /// OAuth scopes to register, comma-separated [default for a new session: sso:account:access]
     #[arg(long, value_name = "SCOPES")]
     pub(crate) scopes: Option<String>,
+}
+
+#[cfg(test)]
+mod fast_prompt_tests {
+    use super::*;
+
+    fn os(words: &[&str]) -> Vec<std::ffi::OsString> {
+        std::iter::once("awsso")
+            .chain(words.iter().copied())
+            .map(Into::into)
+            .collect()
+    }
+
+    /// The fast path builds exactly what clap builds, and leaves every other form to clap.
+    #[test]
+    fn fast_prompt_agrees_with_clap() {
+        for words in [
+            &["prompt"][..],
+            &["prompt", "--format", "{profile}"],
+            &["prompt", "-f", "[{ttl}]"],
+            &["prompt", "--format={profile} {ttl}"],
+        ] {
+            let fast = fast_prompt(&os(words)).unwrap_or_else(|| panic!("{words:?}"));
+            let Command::Prompt(clap_args) = Cli::try_parse_from(os(words)).unwrap().command else {
+                panic!("{words:?}");
+            };
+            assert_eq!(fast.format, clap_args.format, "{words:?}");
+        }
+        for words in [
+            &["prompt", "--help"][..],
+            &["prompt", "--format"],
+            &["prompt", "--format", "-x"],
+            &["prompt", "extra", "word"],
+            &["use", "p"],
+            &[],
+        ] {
+            assert!(fast_prompt(&os(words)).is_none(), "{words:?}");
+        }
+    }
 }

@@ -35,9 +35,16 @@ use clap::{CommandFactory as _, Parser as _};
 /// The whole program: parse the command line, run the command, and map errors to exit codes.
 #[must_use]
 pub fn run() -> ExitCode {
+    // The prompt runs before every prompt: its plain forms skip building the whole command tree (most of a run's
+    // instructions), so a prompt costs what the process floor costs (cli.md principle 3).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(prompt) = cli::fast_prompt(&args) {
+        prompt.run(&env::Env::from_process());
+        return ExitCode::SUCCESS;
+    }
     // Dynamic completion: the shell calls back with COMPLETE=<shell> set. Cheap when it is not set.
     complete::remember_shell();
-    match clap_complete::CompleteEnv::with_factory(cli::Cli::command).try_complete(std::env::args_os(), None) {
+    match clap_complete::CompleteEnv::with_factory(cli::Cli::command).try_complete(args, None) {
         Ok(true) => return ExitCode::SUCCESS,
         Ok(false) => {}
         Err(e) => return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1)),
