@@ -50,7 +50,12 @@ pub(crate) fn caller_identity(env: &Env, signer: Signer, region: &str) -> anyhow
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| anyhow!("STS could not verify the identity: {}", client::describe(&e)))?;
+            .map_err(|e| {
+                anyhow!(
+                    "STS could not verify the identity: {}",
+                    client::describe_at(&e, &client::sts_base_url(env, region))
+                )
+            })?;
         Ok(CallerIdentity {
             account: out.account().unwrap_or_default().to_owned(),
             arn: out.arn().unwrap_or_default().to_owned(),
@@ -99,7 +104,7 @@ pub(crate) fn assume_role(
             .set_token_code(args.token_code.map(|c| c.expose().to_owned()))
             .send()
             .await
-            .map_err(|e| anyhow!("{}", client::describe(&e)))?;
+            .map_err(|e| anyhow!("{}", client::describe_at(&e, &client::sts_base_url(env, region))))?;
         let c = out
             .credentials()
             .ok_or_else(|| anyhow!("STS returned no credentials"))?;

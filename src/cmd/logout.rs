@@ -36,7 +36,7 @@ impl LogoutArgs {
                 ui::warn(&format!(
                     "the portal did not confirm the logout of {} ({}); deleting the token anyway",
                     t.describe(),
-                    client::describe(&e)
+                    client::describe_at(&e, &client::portal_base_url(env, &t.region))
                 ));
             }
             token::forget(env, t)?;

@@ -145,6 +145,18 @@ where
     }
 }
 
+/// [`describe`], naming where the request went when it got no answer, so "could not connect" says to what.
+pub(crate) fn describe_at<E, R>(err: &aws_sdk_ssooidc::error::SdkError<E, R>, url: &str) -> String
+where
+    E: aws_sdk_ssooidc::error::ProvideErrorMetadata + std::error::Error,
+{
+    use aws_sdk_ssooidc::error::SdkError;
+    match err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => format!("{} to {url}", describe(err)),
+        _ => describe(err),
+    }
+}
+
 /// Run one SSO operation to completion on a current-thread runtime: awsso's SDK calls are few and sequential, and
 /// the prompt path never gets here (cli.md principle 3).
 pub(crate) fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {

@@ -126,7 +126,7 @@ pub(crate) fn credentials(env: &Env, role: &Role, interaction: Interaction) -> a
                     return Err(anyhow!(
                         "could not get credentials for profile `{}`: {}",
                         role.profile,
-                        client::describe(&e)
+                        client::describe_at(&e, &client::portal_base_url(env, &role.target.region))
                     ));
                 }
             },

@@ -284,9 +284,15 @@ fn faults_are_one_line_errors_with_empty_stdout() {
         "profile `plain` has no credentials",
     );
 
-    // The emulator is gone (the token is still valid, so this is GetRoleCredentials failing to connect).
+    // The emulator is gone (the token is still valid, so this is GetRoleCredentials failing to connect); the
+    // error names where it tried (issue 15, item 10).
+    let url = emu.url.clone();
     drop(emu);
-    assert_clean_failure(&sb.run(&["exec", "dev", "--", "true"]), 1, "could not connect");
+    assert_clean_failure(
+        &sb.run(&["exec", "dev", "--", "true"]),
+        1,
+        &format!("could not connect to {url}"),
+    );
 }
 
 #[test]

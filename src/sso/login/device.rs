@@ -26,7 +26,12 @@ pub(super) async fn flow(
         .start_url(&target.start_url)
         .send()
         .await
-        .map_err(|e| anyhow!("could not start the device login: {}", client::describe(&e)))?;
+        .map_err(|e| {
+            anyhow!(
+                "could not start the device login: {}",
+                client::describe_at(&e, &client::oidc_base_url(env, &target.region))
+            )
+        })?;
     let device_code = crate::secret::Secret::new(auth.device_code().unwrap_or_default());
     let user_code = auth.user_code().unwrap_or_default();
     let url = auth
@@ -70,7 +75,10 @@ pub(super) async fn flow(
                     bail!("the device code expired before the login was approved; run the login again")
                 }
                 Some(CreateTokenError::AccessDeniedException(_)) => bail!("the login was denied in the browser"),
-                _ => bail!("the login failed: {}", client::describe(&e)),
+                _ => bail!(
+                    "the login failed: {}",
+                    client::describe_at(&e, &client::oidc_base_url(env, &target.region))
+                ),
             },
         }
     }

@@ -148,7 +148,7 @@ fn try_refresh(env: &Env, target: &Target, token: &Token, lock: &mut Lock) -> an
             report::warn(&format!(
                 "could not refresh the SSO token for {}: {}",
                 target.describe(),
-                client::describe(&e)
+                client::describe_at(&e, &client::oidc_base_url(env, &target.region))
             ));
             Ok(None)
         }
@@ -273,10 +273,12 @@ async fn registration(
             .redirect_uris("http://127.0.0.1/oauth/callback")
             .issuer_url(&target.start_url);
     }
-    let out = request
-        .send()
-        .await
-        .map_err(|e| anyhow!("could not register with IAM Identity Center: {}", client::describe(&e)))?;
+    let out = request.send().await.map_err(|e| {
+        anyhow!(
+            "could not register with IAM Identity Center: {}",
+            client::describe_at(&e, &client::oidc_base_url(env, &target.region))
+        )
+    })?;
     let reg = Registration {
         client_id: out.client_id().unwrap_or_default().to_owned(),
         client_secret: Secret::new(out.client_secret().unwrap_or_default()),

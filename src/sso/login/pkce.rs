@@ -79,7 +79,10 @@ pub(super) async fn flow(
         .await
         .map_err(|e| match e.as_service_error() {
             Some(CreateTokenError::ExpiredTokenException(_)) => anyhow!("the login took too long; run it again"),
-            _ => anyhow!("the login failed: {}", client::describe(&e)),
+            _ => anyhow!(
+                "the login failed: {}",
+                client::describe_at(&e, &client::oidc_base_url(env, &target.region))
+            ),
         })?;
     Ok(granted(&out))
 }
