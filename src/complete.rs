@@ -120,8 +120,8 @@ fn for_bash() -> bool {
 static FOR_BASH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Note which shell asks for completions, before clap_complete removes `COMPLETE` from the environment.
-pub(crate) fn remember_shell() {
-    let bash = Env::from_process().get("COMPLETE") == Some("bash");
+pub(crate) fn remember_shell(env: &Env) {
+    let bash = env.get("COMPLETE") == Some("bash");
     FOR_BASH.store(bash, std::sync::atomic::Ordering::Relaxed);
 }
 

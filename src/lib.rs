@@ -16,6 +16,7 @@ mod env;
 mod error;
 mod exports;
 mod locks;
+mod loopback;
 mod paths;
 mod private_fs;
 mod prompt;
@@ -42,14 +43,16 @@ pub fn run() -> ExitCode {
         prompt.run(&env::Env::from_process());
         return ExitCode::SUCCESS;
     }
+    // The environment, read once: before completion, which removes COMPLETE from the process when it is set.
+    let env = env::Env::from_process();
     // Dynamic completion: the shell calls back with COMPLETE=<shell> set. Cheap when it is not set.
-    complete::remember_shell();
-    match clap_complete::CompleteEnv::with_factory(cli::Cli::command).try_complete(args, None) {
+    complete::remember_shell(&env);
+    match clap_complete::CompleteEnv::with_factory(cli::Cli::command).try_complete(args.clone(), None) {
         Ok(true) => return ExitCode::SUCCESS,
         Ok(false) => {}
         Err(e) => return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1)),
     }
-    let cli = match cli::Cli::try_parse() {
+    let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -58,7 +61,6 @@ pub fn run() -> ExitCode {
     };
     report::set_sink(ui::render);
     report::set_asker(ui::ask_line);
-    let env = env::Env::from_process();
     match cmd::run(cli.command, &env) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => exit_code(&err),
