@@ -41,7 +41,7 @@ pub(crate) fn find(dir: &Path) -> Option<PathBuf> {
 /// Read the file at `path` and parse it; a syntax error is kept in `request`, with the line and how to fix it.
 pub(crate) fn load(path: &Path) -> std::io::Result<DirFile> {
     let bytes = std::fs::read(path)?;
-    let sha256 = hex(ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref());
+    let sha256 = crate::paths::hex(ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref());
     let text = String::from_utf8_lossy(&bytes);
     let request = match parse(&text) {
         Ok((Some(profile), region)) => Ok(Request { profile, region }),
@@ -186,7 +186,7 @@ impl State {
         let mut key = file.path.as_os_str().as_encoded_bytes().to_vec();
         key.push(0);
         key.extend_from_slice(file.sha256.as_bytes());
-        let key = hex(&ring::digest::digest(&ring::digest::SHA256, &key).as_ref()[..8]);
+        let key = crate::paths::hex(&ring::digest::digest(&ring::digest::SHA256, &key).as_ref()[..8]);
         if self.noticed.contains(&key) {
             return false;
         }
@@ -201,14 +201,6 @@ impl State {
     pub(crate) fn to_json(&self) -> Option<String> {
         (self.applied.is_some() || !self.noticed.is_empty()).then(|| serde_json::to_string(self).unwrap_or_default())
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// The current directory as the shell shows it: `$PWD` when it is absolute and names the current directory (the

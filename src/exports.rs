@@ -58,14 +58,7 @@ pub(crate) fn creds_changes(creds: &Credentials, profile: &str, region: Option<&
         Some(at) => changes.set.push(("AWS_CREDENTIAL_EXPIRATION", cli_timestamp(at))),
         None => changes.unset.push("AWS_CREDENTIAL_EXPIRATION"),
     }
-    match region {
-        Some(r) => {
-            changes.set.push(("AWS_REGION", r.to_owned()));
-            changes.set.push(("AWS_DEFAULT_REGION", r.to_owned()));
-        }
-        // A region left over from another identity would be wrong for this one.
-        None => changes.unset.extend(["AWS_REGION", "AWS_DEFAULT_REGION"]),
-    }
+    set_region(&mut changes, region);
     changes.set.push(("AWSSO_PROFILE", profile.to_owned()));
     changes
 }

@@ -13,13 +13,16 @@ use crate::env::Env;
 
 /// Lowercase hex SHA-1, as the AWS CLI names its cache files (protocol.md §1.1, §2, §7.1).
 pub(crate) fn sha1_hex(text: &str) -> String {
+    hex(&Sha1::digest(text.as_bytes()))
+}
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    Sha1::digest(text.as_bytes())
-        .iter()
-        .fold(String::with_capacity(40), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 fn home_or(env: &Env, what: &str) -> anyhow::Result<PathBuf> {

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::anyhow;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
 
 use crate::secret::Secret;
 
@@ -23,16 +23,10 @@ pub(crate) struct Redirect {
 impl Redirect {
     /// Listen on an ephemeral port of 127.0.0.1, under a random 256-bit path.
     pub(crate) fn bind() -> anyhow::Result<Self> {
-        use base64::Engine as _;
-        use ring::rand::SecureRandom as _;
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
             .map_err(|e| anyhow!("could not listen on 127.0.0.1 for the browser ({e})"))?;
         listener.set_nonblocking(true)?;
-        let mut bytes = [0u8; 32];
-        ring::rand::SystemRandom::new()
-            .fill(&mut bytes)
-            .map_err(|_| anyhow!("no randomness available"))?;
-        let path = format!("/{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
+        let path = format!("/{}", crate::secret::random_token()?.expose());
         Ok(Self { listener, path })
     }
 
@@ -80,17 +74,9 @@ impl Redirect {
 
 /// Answer one connection; true when it was the one-time redirect.
 async fn answer(mut stream: tokio::net::TcpStream, path: &str, location: &Secret, served: &AtomicBool) -> bool {
-    let mut buf = vec![0u8; 8192];
-    let mut len = 0;
-    while len < buf.len() && memchr::memmem::find(&buf[..len], b"\r\n\r\n").is_none() {
-        match tokio::time::timeout(READ_TIMEOUT, stream.read(&mut buf[len..])).await {
-            Ok(Ok(0) | Err(_)) | Err(_) => return false,
-            Ok(Ok(n)) => len += n,
-        }
-    }
-    let head = String::from_utf8_lossy(&buf[..len]);
-    let mut words = head.lines().next().unwrap_or_default().split(' ');
-    let (method, target) = (words.next().unwrap_or_default(), words.next().unwrap_or_default());
+    let Some((method, target)) = crate::loopback::request_line(&mut stream, READ_TIMEOUT).await else {
+        return false;
+    };
     let ours = method == "GET" && target == path && !served.swap(true, Ordering::SeqCst);
     let response = if ours {
         format!(

@@ -79,13 +79,7 @@ impl Endpoint {
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
         let rng = ring::rand::SystemRandom::new();
-        let bytes: [u8; 32] = ring::rand::generate(&rng)
-            .map_err(|_| anyhow::anyhow!("no random numbers for the endpoint's token"))?
-            .expose();
-        let token = Secret::new(base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            bytes,
-        ));
+        let token = crate::secret::random_token()?;
         let key = hmac::Key::generate(hmac::HMAC_SHA256, &rng)
             .map_err(|_| anyhow::anyhow!("no random numbers for the endpoint's token"))?;
         let tag = hmac::sign(&key, token.expose().as_bytes());

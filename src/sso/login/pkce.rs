@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail};
 use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
 
 use super::{DEFAULT_SCOPE, Granted, granted, open_browser};
 use crate::env::Env;
@@ -158,26 +158,10 @@ async fn callback(listener: &tokio::net::TcpListener, state: &str) -> anyhow::Re
 
 /// Read one request (within [`REQUEST_DEADLINE`]), answer it, and say what it brought.
 async fn serve(mut stream: tokio::net::TcpStream, state: &str) -> Outcome {
-    let mut buf = vec![0u8; 8192];
-    let mut len = 0;
-    let read = async {
-        while len < buf.len() && memchr::memmem::find(&buf[..len], b"\r\n\r\n").is_none() {
-            match stream.read(&mut buf[len..]).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => len += n,
-            }
-        }
-    };
-    if tokio::time::timeout(REQUEST_DEADLINE, read).await.is_err() {
+    let Some((_, target)) = crate::loopback::request_line(&mut stream, REQUEST_DEADLINE).await else {
         return Outcome::Ignored;
-    }
-    let head = String::from_utf8_lossy(&buf[..len]);
-    let target = head
-        .lines()
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap_or("/");
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    };
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     if path != "/oauth/callback" {
         let _ = respond(&mut stream, "404 Not Found", "Not found.").await;
         return Outcome::Ignored;
