@@ -331,9 +331,8 @@ pub(crate) struct PopulateArgs {
 /// `awsso prompt`, `awsso prompt --format F` (or `-f F`, `--format=F`) without clap: the same [`PromptArgs`]
 /// clap would build, for the forms a prompt hook uses; `None` for anything else, which clap then parses (and
 /// checks) as usual. Not while a shell asks for completions.
-pub(crate) fn fast_prompt(args: &[std::ffi::OsString]) -> Option<PromptArgs> {
-    #[allow(clippy::disallowed_methods)] // the same check clap_complete makes, before any `Env` exists
-    if std::env::var_os("COMPLETE").is_some_and(|v| !v.is_empty()) {
+pub(crate) fn fast_prompt(args: &[std::ffi::OsString], env: &crate::env::Env) -> Option<PromptArgs> {
+    if env.get("COMPLETE").is_some() {
         return None;
     }
     let words: Vec<&str> = args.get(1..)?.iter().map(|a| a.to_str()).collect::<Option<_>>()?;
@@ -446,7 +445,7 @@ mod fast_prompt_tests {
             &["prompt", "-f", "[{ttl}]"],
             &["prompt", "--format={profile} {ttl}"],
         ] {
-            let fast = fast_prompt(&os(words)).unwrap_or_else(|| panic!("{words:?}"));
+            let fast = fast_prompt(&os(words), &crate::env::Env::default()).unwrap_or_else(|| panic!("{words:?}"));
             let Command::Prompt(clap_args) = Cli::try_parse_from(os(words)).unwrap().command else {
                 panic!("{words:?}");
             };
@@ -460,7 +459,10 @@ mod fast_prompt_tests {
             &["use", "p"],
             &[],
         ] {
-            assert!(fast_prompt(&os(words)).is_none(), "{words:?}");
+            assert!(
+                fast_prompt(&os(words), &crate::env::Env::default()).is_none(),
+                "{words:?}"
+            );
         }
     }
 }

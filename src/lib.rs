@@ -38,13 +38,13 @@ use clap::{CommandFactory as _, Parser as _};
 pub fn run() -> ExitCode {
     // The prompt runs before every prompt: its plain forms skip building the whole command tree (most of a run's
     // instructions), so a prompt costs what the process floor costs (cli.md principle 3).
+    // The environment and the arguments, read once: before completion, which removes COMPLETE from the process.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if let Some(prompt) = cli::fast_prompt(&args) {
-        prompt.run(&env::Env::from_process());
+    let env = env::Env::from_process();
+    if let Some(prompt) = cli::fast_prompt(&args, &env) {
+        prompt.run(&env);
         return ExitCode::SUCCESS;
     }
-    // The environment, read once: before completion, which removes COMPLETE from the process when it is set.
-    let env = env::Env::from_process();
     // Dynamic completion: the shell calls back with COMPLETE=<shell> set. Cheap when it is not set.
     complete::remember_shell(&env);
     match clap_complete::CompleteEnv::with_factory(cli::Cli::command).try_complete(args.clone(), None) {
